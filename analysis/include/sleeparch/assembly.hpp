@@ -1,0 +1,60 @@
+// Night assembly (METRICS.md §1): from records of any number of sources to
+// nights, one source per night, main sleeps and naps.
+//
+//   ImportBatch batch = importers::import_paths({"export.zip"}, opts);
+//   AssemblyResult r = assemble_nights(batch);
+//   for (const Night& n : r.nights) ...
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sleeparch/model.hpp"
+
+namespace sleeparch {
+
+// Everything importers read from a set of inputs. Records refer to sources
+// and files by index so that millions of records stay small.
+struct ImportBatch {
+    std::vector<std::string> files;
+    std::vector<Source> sources;
+    std::vector<Record> records;
+    std::vector<SummaryRecord> summaries;
+    std::vector<Dose> doses;
+    std::vector<Warning> warnings;
+
+    // Index of `s`, added if new (sources compare by every field).
+    int add_source(const Source& s);
+    // Index of `path`, added if new.
+    std::uint32_t add_file(const std::string& path);
+    // Moves `other` in, remapping its source and file indices.
+    void append(ImportBatch&& other);
+};
+
+struct AssemblyOptions {
+    // Records of one source separated by at most this gap form one session.
+    int session_gap_min = 60;
+    // Source preference, most preferred first; matched case-insensitively as
+    // a substring of the source's name or format. Overrides the default
+    // winner rule when any competing source matches.
+    std::vector<std::string> source_preference;
+};
+
+struct AssemblyStats {
+    std::size_t sessions = 0;               // sessions found, all sources
+    std::size_t sessions_without_sleep = 0; // in-bed-only sessions (not nights)
+    std::size_t sessions_dropped = 0;       // lost to another source
+    std::size_t defects = 0;                // different specific stages over the same time
+    std::size_t duplicates = 0;             // exact duplicate records dropped
+};
+
+struct AssemblyResult {
+    std::vector<Night> nights;  // main sleeps and naps, by window start
+    std::vector<Warning> warnings;
+    AssemblyStats stats;
+};
+
+AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& options = {});
+
+}  // namespace sleeparch

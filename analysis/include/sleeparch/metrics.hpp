@@ -1,0 +1,90 @@
+// Per-night metrics (METRICS.md §2). Every field's comment names its
+// definition; NaN where a metric is undefined (no sleep, no REM, summary-only
+// night for sequence metrics, ...).
+//
+//   NightMetrics m = compute_metrics(night);
+//   double share = m.deep_pct;
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "sleeparch/model.hpp"
+
+namespace sleeparch {
+
+// Rows/columns: Wake, Light-family, Deep, REM, Asleep, Unscored (stage.hpp).
+using TransitionMatrix = std::array<std::array<std::int64_t, 6>, 6>;
+
+struct NightMetrics {
+    double tib_min;               // W1 - W0
+    double tst_min;               // sleep stages in the window (Unscored and Wake excluded)
+    double spt_min;               // final_wake - onset
+    double sol_min;               // onset - W0
+    double waso_min;              // Wake inside SPT (YASA, Luna, Fitbit minutesAwake)
+    double waso_total_min;        // tib - sol - tst (AASM-style total, Menghini et al. 2021)
+    double wake_after_final_min;  // W1 - final_wake
+    double se_pct;                // 100 tst / tib
+    double sme_pct;               // 100 tst / spt
+    double light_min;             // Light-family (N1 + N2 + Light)
+    double deep_min;
+    double rem_min;
+    double asleep_unstaged_min;
+    double n1_min;  // NaN unless the night resolves N1/N2 (has N1 or N2 and no Light)
+    double n2_min;
+    double wake_min;      // all Wake in the window
+    double unscored_min;  // all Unscored in the window
+    double light_pct;     // 100 stage / tst (YASA's convention)
+    double deep_pct;
+    double rem_pct;
+    double n1_pct;  // 100 n1 / tst, NaN like n1_min
+    double n2_pct;
+    double staged_fraction;           // (light + deep + rem) / tst
+    double rem_latency_min;           // first REM start - onset (AASM)
+    double rem_latency_from_bed_min;  // first REM start - W0 (YASA's Lat_REM)
+    double deep_latency_min;          // first Deep start - onset
+    double awakenings;                // maximal Wake runs inside SPT (Unscored does not split)
+    double awakenings_5min;           // of those, runs of >= 5 min of Wake
+    double longest_wake_min;          // over the runs counted by awakenings
+    double mean_wake_episode_min;
+    double sfi_per_h;          // sleep -> Wake direct transitions in the window per hour of TST
+    double stage_shifts;       // changes between scored stages inside SPT, Unscored skipped
+    double stage_shift_index;  // stage_shifts per hour of TST
+    double deep_bouts;         // maximal Deep runs inside SPT
+    double rem_bouts;
+    double longest_deep_bout_min;
+    double longest_rem_bout_min;
+    double nrem_cycles;     // Feinberg & Floyd as modified by Luna; NaN if epoch > 60 s
+    double mean_cycle_min;  // mean duration of complete NREM-REM cycles
+    // Clock times as UTC instants (use the night's offset for local time).
+    std::optional<UtcSeconds> onset;
+    std::optional<UtcSeconds> final_wake;
+    std::optional<UtcSeconds> midpoint;  // onset + (final_wake - onset) / 2
+    std::int32_t utc_offset_min;
+    // 30-s epoch transition counts over the window (METRICS.md §2 transitions).
+    TransitionMatrix transitions;
+};
+
+NightMetrics compute_metrics(const Night& night);
+
+// Scalar metrics by name, in output order, for tables, CSV, JSON and the
+// comparison.
+struct MetricInfo {
+    std::string_view name;
+    double NightMetrics::*member;
+    std::string_view unit;  // "min", "%", "count", "/h", "fraction"
+    std::string_view description;
+};
+std::span<const MetricInfo> scalar_metrics();
+const MetricInfo* find_metric(std::string_view name);
+
+// Local clock strings of onset, final wake and midpoint ("" when undefined):
+// "2024-03-02T07:14:00+01:00".
+std::string onset_local(const NightMetrics& m);
+std::string final_wake_local(const NightMetrics& m);
+std::string midpoint_local(const NightMetrics& m);
+
+}  // namespace sleeparch

@@ -1,0 +1,174 @@
+// The data model: records as importers emit them, nights as assembly builds
+// them, doses as intake readers read them.
+//
+// Times are UTC seconds since the epoch (int64) plus the UTC offset in force
+// (minutes east of UTC). Intervals are half-open: [start, end).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/date_time/gregorian/gregorian_types.hpp>
+
+#include "sleeparch/stage.hpp"
+
+namespace sleeparch {
+
+using UtcSeconds = std::int64_t;
+
+// Where data came from. Within-source rules (precedence, sessions) group by
+// key(): the format plus the app/device name. Device and version strings vary
+// night to night (firmware updates) and are kept per night, not in the key.
+struct Source {
+    std::string format;   // importer id: "apple_health", "fitbit", "hypnogram", ...
+    std::string name;     // app or device name as the file states it ("Anna’s Apple Watch")
+    std::string device;   // device description, if the format gives one
+    std::string version;  // firmware / app / algorithm version, if given
+
+    std::string key() const { return format + "|" + name; }
+    // "name (format)" or just format when there is no name.
+    std::string label() const;
+    bool operator==(const Source&) const = default;
+};
+
+// What a record says about its interval.
+enum class RecordKind : std::uint8_t {
+    Stage,  // a stage (any Stage value, Unscored included)
+    InBed,  // in bed, no statement about sleep (Apple InBed, session bounds)
+};
+
+// One interval from one source, as an importer emits it.
+struct Record {
+    UtcSeconds start = 0;
+    UtcSeconds end = 0;
+    RecordKind kind = RecordKind::Stage;
+    Stage stage = Stage::Unscored;
+    std::int32_t utc_offset_min = 0;  // offset in force at `start`
+    int source = 0;                   // index into ImportBatch::sources
+    // A session the format states (Fitbit logId, Oura period id, Garmin
+    // night, Samsung sleep_id, one plain hypnogram file). Empty: sessions are
+    // found by gaps (METRICS.md §1.3).
+    std::string session;
+    // Tie-break above precedence without a defect warning: a record with a
+    // higher layer replaces the part of a lower-layer record it covers
+    // (Fitbit shortData over levels.data).
+    std::uint8_t layer = 0;
+    // Creation time when the format gives it (UTC seconds; 0 = unknown).
+    // Two different specific stages over the same time: the later wins.
+    UtcSeconds created = 0;
+    // Position in the input for provenance and warnings.
+    std::uint32_t file = 0;  // index into ImportBatch::files
+    std::uint32_t line = 0;  // 1-based line or record number, 0 = unknown
+    std::string id;          // the record's own id if it has one
+    // Native epoch length in seconds (0 = unknown / event-based).
+    std::int32_t epoch_s = 0;
+    // IANA time zone the format states for the record (Apple HKTimeZone
+    // metadata), empty when it states none.
+    std::string tz_name;
+};
+
+// A night with totals only (Garmin account export, Withings sleep.csv):
+// no hypnogram, so sequence metrics are NaN.
+struct StageTotals {
+    double light_min = 0, deep_min = 0, rem_min = 0, wake_min = 0, asleep_unstaged_min = 0;
+};
+
+struct SummaryRecord {
+    UtcSeconds start = 0;  // in-bed window
+    UtcSeconds end = 0;
+    std::int32_t utc_offset_min = 0;
+    int source = 0;
+    StageTotals totals;
+    std::uint32_t file = 0;
+    std::uint32_t line = 0;
+    std::string id;
+};
+
+enum class DoseForm : std::uint8_t {
+    Unknown,
+    Oxide,
+    Citrate,
+    Glycinate,
+    Threonate,
+    Chloride,
+    ChlorideHexahydrate,
+    Malate,
+    Taurate,
+    Other,
+};
+
+enum class IntakeKind : std::uint8_t { Supplement, Dietary };
+
+// One intake event of magnesium.
+struct Dose {
+    // Time in UTC with its offset, or a date only.
+    std::optional<UtcSeconds> time;
+    std::int32_t utc_offset_min = 0;
+    std::optional<boost::gregorian::date> date;  // set when only a date is known
+    double mg_elemental = 0;
+    DoseForm form = DoseForm::Unknown;
+    IntakeKind kind = IntakeKind::Supplement;
+    bool converted = false;       // elemental mg computed from compound mass and form
+    double compound_mg = 0;       // as logged, when converted
+    std::string product;
+    std::vector<std::string> tags;  // alcohol, caffeine, exercise, illness, ...
+    std::string source;             // file or app
+    std::uint32_t line = 0;
+};
+
+// A warning raised while importing or assembling, with its place.
+struct Warning {
+    std::string file;
+    std::uint32_t line = 0;  // 0 = not tied to a line
+    std::string message;
+};
+
+// A piece of a night's hypnogram.
+struct Segment {
+    UtcSeconds start = 0;
+    UtcSeconds end = 0;
+    Stage stage = Stage::Unscored;
+    double minutes() const { return static_cast<double>(end - start) / 60.0; }
+    bool operator==(const Segment&) const = default;
+};
+
+struct Provenance {
+    std::vector<std::string> files;            // files the night's records came from
+    std::vector<std::string> record_ids;       // ids, or "file:line" when there are none
+    std::vector<std::string> dropped_sources;  // sources that competed for this night and lost
+};
+
+// One sleep period from one source.
+//
+// Invariants (checked by validate()): segments sorted, non-overlapping,
+// contiguous and exactly covering [window_start, window_end); no two adjacent
+// segments share a stage; window_end > window_start. Summary-only nights have
+// no segments and carry `totals` instead.
+struct Night {
+    std::vector<Segment> segments;
+    UtcSeconds window_start = 0;
+    UtcSeconds window_end = 0;
+    std::int32_t utc_offset_min = 0;  // offset in force at window_start
+    Source source;
+    std::int32_t epoch_s = 0;  // native epoch length, 0 = unknown
+    bool is_nap = false;
+    boost::gregorian::date label_date;  // local wake-up date (METRICS.md §1.5)
+    bool summary_only = false;
+    StageTotals totals;  // only for summary-only nights
+    Provenance provenance;
+
+    // Throws std::logic_error naming the broken invariant.
+    void validate() const;
+    double tib_min() const { return static_cast<double>(window_end - window_start) / 60.0; }
+};
+
+// Builds a contiguous, merged segment list from per-epoch stages.
+std::vector<Segment> segments_from_epochs(UtcSeconds start, std::int32_t epoch_s,
+                                          const std::vector<Stage>& epochs);
+
+// Merges adjacent segments of the same stage in place (input sorted, contiguous).
+void merge_adjacent(std::vector<Segment>& segments);
+
+}  // namespace sleeparch

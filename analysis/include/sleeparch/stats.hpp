@@ -1,0 +1,114 @@
+// Statistics for the before/after comparison (METRICS.md §5): descriptive
+// helpers, Hedges' g, Holm adjustment, distributions (Boost.Math), OLS with
+// Newey–West errors (Eigen), the Politis–White block length and the
+// stationary bootstrap of a difference of means.
+//
+// The descriptive helpers take finite values only (callers drop NaN first)
+// and return NaN when the statistic is undefined (sd of fewer than 2 values).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace sleeparch {
+
+class Xoshiro256ss;
+
+double mean(std::span<const double> x);
+// Sample standard deviation (n - 1).
+double sample_sd(std::span<const double> x);
+double median(std::span<const double> x);
+// Quantile with linear interpolation between order statistics (numpy's
+// default, Hyndman & Fan type 7); q in [0, 1].
+double quantile(std::span<const double> x, double q);
+// Quantile of values already sorted ascending.
+double quantile_sorted(std::span<const double> sorted, double q);
+// Lag-1 autocorrelation as the ACF estimates it:
+// sum (x_t - m)(x_{t+1} - m) / sum (x_t - m)^2. NaN for n < 3 or constant x.
+double lag1_autocorrelation(std::span<const double> x);
+
+// Hedges' g of (treatment - baseline): Cohen's d with the pooled SD times
+// J = 1 - 3 / (4 (n_b + n_t) - 9). NaN when n_b + n_t < 3 or the pooled SD is 0.
+double hedges_g(double mean_b, double sd_b, std::size_t n_b, double mean_t, double sd_t,
+                std::size_t n_t);
+
+// Holm's step-down adjustment: sort p ascending, p_(i) * (m - i + 1) made
+// monotone non-decreasing and capped at 1; returned in input order. NaN
+// entries stay NaN and do not count in m.
+std::vector<double> holm_adjust(std::span<const double> p);
+
+double normal_cdf(double z);
+double normal_quantile(double p);
+double student_t_cdf(double t, double df);
+// Two-sided p-value of a t statistic with `df` degrees of freedom.
+double two_sided_p_t(double t, double df);
+
+// Newey–West lag rule of thumb floor(4 (n / 100)^(2/9)) (METRICS.md §5.4).
+int newey_west_lag(std::size_t n);
+
+// OLS with Newey–West (Bartlett kernel) HAC covariance.
+//
+// Convention (matches statsmodels
+// `OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": L, "use_correction": True}, use_t=True)`):
+// cov = (X'X)^-1 S (X'X)^-1 * n / (n - k), S = sum over lags l = -L..L of
+// (1 - |l| / (L + 1)) * sum_t x_t u_t u_{t-l} x_{t-l}'; p-values from Student's
+// t with n - k degrees of freedom. The small-sample factor and the t
+// reference make the test a little more conservative for the short series
+// one person has.
+struct OlsHacResult {
+    Eigen::VectorXd beta;
+    Eigen::VectorXd se;
+    Eigen::VectorXd t;
+    Eigen::VectorXd p;
+    Eigen::MatrixXd cov;
+    std::size_t n = 0;
+    int maxlags = 0;
+    double df = 0;  // n - k
+    bool ok = false;  // false when X is rank deficient or n <= k
+};
+OlsHacResult ols_hac(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int maxlags);
+
+// Expected block length for the stationary bootstrap: Politis & White (2004)
+// with the Patton, Politis & White (2009) correction, flat-top lag window and
+// automatic bandwidth: m is the smallest positive lag after which
+// K_n = max(5, ceil(sqrt(log10 n))) autocorrelations all stay below
+// 2 sqrt(log10 n / n); M = 2 m, at most ceil(sqrt n) + K_n. The result
+// (2 G^2 / D_SB)^(1/3) n^(1/3) is capped at ceil(min(3 sqrt n, n / 3)) and
+// floored at 1 (a block length of 1 is the ordinary bootstrap).
+double optimal_block_length(std::span<const double> x);
+
+// Stationary bootstrap (Politis & Romano 1994) of the sample mean of one
+// series: blocks start at uniform positions, have geometric lengths with mean
+// `block_length`, wrap circularly, and are joined until n values are drawn.
+// Block sums come from prefix sums, so one resample costs O(n / block_length).
+// The object is read-only after construction; share it across threads and
+// give each thread its own generator.
+class StationaryBootstrap {
+public:
+    StationaryBootstrap(std::span<const double> x, double block_length);
+    double resample_mean(Xoshiro256ss& rng) const;
+    std::size_t size() const { return n_; }
+    double block_length() const { return block_length_; }
+
+private:
+    std::size_t n_ = 0;
+    double block_length_ = 1;
+    double log_continue_ = 0;   // log(1 - 1 / block_length), 0 when blocks are single values
+    std::vector<double> prefix_;  // prefix sums over x repeated twice
+};
+
+// Percentile interval of the bootstrap distribution of mean(t) - mean(b),
+// resampling each period with its own block length. `B` resamples.
+struct BootstrapInterval {
+    double low, high;
+    double block_baseline, block_treatment;
+};
+BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
+                                    std::span<const double> treatment, std::size_t B,
+                                    Xoshiro256ss& rng, double level = 0.95);
+
+}  // namespace sleeparch

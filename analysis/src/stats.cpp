@@ -1,0 +1,265 @@
+#include "sleeparch/stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
+
+#include "sleeparch/random.hpp"
+
+namespace sleeparch {
+
+namespace {
+constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+}
+
+double mean(std::span<const double> x) {
+    if (x.empty()) return nan_v;
+    double s = 0;
+    for (double v : x) s += v;
+    return s / static_cast<double>(x.size());
+}
+
+double sample_sd(std::span<const double> x) {
+    if (x.size() < 2) return nan_v;
+    const double m = mean(x);
+    double ss = 0;
+    for (double v : x) ss += (v - m) * (v - m);
+    return std::sqrt(ss / static_cast<double>(x.size() - 1));
+}
+
+double quantile_sorted(std::span<const double> sorted, double q) {
+    if (sorted.empty() || !(q >= 0.0 && q <= 1.0)) return nan_v;
+    const double h = q * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+    return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+double quantile(std::span<const double> x, double q) {
+    std::vector<double> v(x.begin(), x.end());
+    std::sort(v.begin(), v.end());
+    return quantile_sorted(v, q);
+}
+
+double median(std::span<const double> x) { return quantile(x, 0.5); }
+
+double lag1_autocorrelation(std::span<const double> x) {
+    if (x.size() < 3) return nan_v;
+    const double m = mean(x);
+    double num = 0, den = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        den += (x[i] - m) * (x[i] - m);
+        if (i + 1 < x.size()) num += (x[i] - m) * (x[i + 1] - m);
+    }
+    if (den <= 0) return nan_v;
+    return num / den;
+}
+
+double hedges_g(double mean_b, double sd_b, std::size_t n_b, double mean_t, double sd_t,
+                std::size_t n_t) {
+    const double n = static_cast<double>(n_b + n_t);
+    if (n_b < 1 || n_t < 1 || n < 3) return nan_v;
+    const double vb = n_b > 1 ? sd_b * sd_b * static_cast<double>(n_b - 1) : 0.0;
+    const double vt = n_t > 1 ? sd_t * sd_t * static_cast<double>(n_t - 1) : 0.0;
+    const double pooled = std::sqrt((vb + vt) / (n - 2));
+    if (!(pooled > 0) || !std::isfinite(pooled)) return nan_v;
+    const double d = (mean_t - mean_b) / pooled;
+    return d * (1.0 - 3.0 / (4.0 * n - 9.0));
+}
+
+std::vector<double> holm_adjust(std::span<const double> p) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < p.size(); ++i)
+        if (!std::isnan(p[i])) idx.push_back(i);
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+    std::vector<double> out(p.size(), nan_v);
+    const std::size_t m = idx.size();
+    double running = 0;
+    for (std::size_t r = 0; r < m; ++r) {
+        const double adj = std::min(1.0, p[idx[r]] * static_cast<double>(m - r));
+        running = std::max(running, adj);
+        out[idx[r]] = running;
+    }
+    return out;
+}
+
+double normal_cdf(double z) {
+    if (std::isnan(z)) return nan_v;
+    if (std::isinf(z)) return z > 0 ? 1.0 : 0.0;
+    return boost::math::cdf(boost::math::normal_distribution<double>(), z);
+}
+
+double normal_quantile(double p) {
+    if (!(p > 0 && p < 1)) return nan_v;
+    return boost::math::quantile(boost::math::normal_distribution<double>(), p);
+}
+
+double student_t_cdf(double t, double df) {
+    if (std::isnan(t) || !(df > 0)) return nan_v;
+    if (std::isinf(t)) return t > 0 ? 1.0 : 0.0;
+    return boost::math::cdf(boost::math::students_t_distribution<double>(df), t);
+}
+
+double two_sided_p_t(double t, double df) {
+    if (std::isnan(t) || !(df > 0)) return nan_v;
+    if (std::isinf(t)) return 0.0;
+    return 2.0 * boost::math::cdf(boost::math::complement(
+                     boost::math::students_t_distribution<double>(df), std::fabs(t)));
+}
+
+int newey_west_lag(std::size_t n) {
+    return static_cast<int>(std::floor(4.0 * std::pow(static_cast<double>(n) / 100.0, 2.0 / 9.0)));
+}
+
+OlsHacResult ols_hac(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int maxlags) {
+    OlsHacResult r;
+    const auto n = static_cast<std::size_t>(X.rows());
+    const auto k = static_cast<std::size_t>(X.cols());
+    r.n = n;
+    r.maxlags = maxlags;
+    if (n <= k || static_cast<std::size_t>(y.size()) != n || k == 0) return r;
+    Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(X);
+    if (static_cast<std::size_t>(qr.rank()) < k) return r;
+    r.beta = qr.solve(y);
+    const Eigen::VectorXd u = y - X * r.beta;
+    const Eigen::MatrixXd xtx_inv = (X.transpose() * X).inverse();
+    // Scores x_t u_t, one row per observation.
+    const Eigen::MatrixXd xu = X.array().colwise() * u.array();
+    Eigen::MatrixXd S = xu.transpose() * xu;
+    const int L = std::max(0, std::min<int>(maxlags, static_cast<int>(n) - 1));
+    for (int l = 1; l <= L; ++l) {
+        const double w = 1.0 - static_cast<double>(l) / static_cast<double>(L + 1);
+        const auto rows = static_cast<Eigen::Index>(n) - l;
+        const Eigen::MatrixXd g = xu.bottomRows(rows).transpose() * xu.topRows(rows);
+        S += w * (g + g.transpose());
+    }
+    r.df = static_cast<double>(n - k);
+    r.cov = xtx_inv * S * xtx_inv * (static_cast<double>(n) / r.df);
+    r.se = r.cov.diagonal().cwiseMax(0.0).cwiseSqrt();
+    r.t = r.beta.cwiseQuotient(r.se);
+    r.p.resize(static_cast<Eigen::Index>(k));
+    for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(k); ++i)
+        r.p(i) = r.se(i) > 0 ? two_sided_p_t(r.t(i), r.df) : nan_v;
+    r.ok = true;
+    return r;
+}
+
+double optimal_block_length(std::span<const double> x) {
+    const std::size_t n = x.size();
+    if (n < 8) return 1.0;
+    const double nd = static_cast<double>(n);
+    const double m0 = mean(x);
+    std::vector<double> e(n);
+    for (std::size_t i = 0; i < n; ++i) e[i] = x[i] - m0;
+
+    const int kn = std::max(5, static_cast<int>(std::ceil(std::sqrt(std::log10(nd)))));
+    const int mmax = std::min(static_cast<int>(std::ceil(std::sqrt(nd))) + kn, static_cast<int>(n) - 1);
+    const double bmax = std::ceil(std::min(3.0 * std::sqrt(nd), nd / 3.0));
+    const double cv = 2.0 * std::sqrt(std::log10(nd) / nd);
+
+    // Autocovariances (1/n) up to mmax + kn so every window can be checked.
+    const int top = std::min(mmax + kn, static_cast<int>(n) - 1);
+    std::vector<double> acv(static_cast<std::size_t>(top) + 1, 0.0);
+    for (int k = 0; k <= top; ++k) {
+        double s = 0;
+        for (std::size_t t = static_cast<std::size_t>(k); t < n; ++t) s += e[t] * e[t - k];
+        acv[static_cast<std::size_t>(k)] = s / nd;
+    }
+    if (!(acv[0] > 0)) return 1.0;
+    auto insignificant = [&](int k) { return std::fabs(acv[static_cast<std::size_t>(k)] / acv[0]) < cv; };
+
+    int mhat = -1;
+    for (int m = 1; m + kn <= top && mhat < 0; ++m) {
+        bool all = true;
+        for (int j = 1; j <= kn && all; ++j) all = insignificant(m + j);
+        if (all) mhat = m;
+    }
+    if (mhat < 0) {
+        // No quiet stretch: the largest significant lag (Patton's code).
+        mhat = 1;
+        for (int k = 1; k <= mmax; ++k)
+            if (!insignificant(k)) mhat = k;
+    }
+    const int M = std::min(2 * mhat, mmax);
+
+    auto lambda = [](double s) {
+        s = std::fabs(s);
+        if (s <= 0.5) return 1.0;
+        if (s <= 1.0) return 2.0 * (1.0 - s);
+        return 0.0;
+    };
+    double g = 0, lr = acv[0];
+    for (int k = 1; k <= M; ++k) {
+        const double w = lambda(static_cast<double>(k) / M);
+        g += 2.0 * w * k * acv[static_cast<std::size_t>(k)];
+        lr += 2.0 * w * acv[static_cast<std::size_t>(k)];
+    }
+    const double d_sb = 2.0 * lr * lr;
+    if (!(d_sb > 0)) return 1.0;
+    double b = std::cbrt(2.0 * g * g / d_sb) * std::cbrt(nd);
+    if (!std::isfinite(b)) return 1.0;
+    return std::clamp(b, 1.0, std::max(1.0, bmax));
+}
+
+StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block_length)
+    : n_(x.size()), block_length_(std::max(1.0, block_length)) {
+    prefix_.assign(2 * n_ + 1, 0.0);
+    for (std::size_t i = 0; i < 2 * n_; ++i) prefix_[i + 1] = prefix_[i] + x[i % n_];
+    const double p = 1.0 / block_length_;
+    log_continue_ = p >= 1.0 ? 0.0 : std::log1p(-p);
+}
+
+double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
+    if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
+    std::size_t filled = 0;
+    double sum = 0;
+    while (filled < n_) {
+        const auto start = static_cast<std::size_t>(rng.bounded(n_));
+        std::size_t len = 1;
+        if (log_continue_ < 0) {
+            // Geometric number of continuations: P(L = k) = (1-p)^(k-1) p.
+            const double extra = std::floor(std::log(rng.uniform_open0()) / log_continue_);
+            len += extra < static_cast<double>(n_) ? static_cast<std::size_t>(extra) : n_;
+        }
+        len = std::min(len, n_ - filled);
+        sum += prefix_[start + len] - prefix_[start];
+        filled += len;
+    }
+    return sum / static_cast<double>(n_);
+}
+
+BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
+                                    std::span<const double> treatment, std::size_t B,
+                                    Xoshiro256ss& rng, double level) {
+    BootstrapInterval out{nan_v, nan_v, nan_v, nan_v};
+    if (baseline.empty() || treatment.empty() || B == 0) return out;
+    out.block_baseline = optimal_block_length(baseline);
+    out.block_treatment = optimal_block_length(treatment);
+    const StationaryBootstrap sb(baseline, out.block_baseline);
+    const StationaryBootstrap st(treatment, out.block_treatment);
+    std::vector<double> diffs(B);
+    for (std::size_t b = 0; b < B; ++b) {
+        const double mb = sb.resample_mean(rng);
+        diffs[b] = st.resample_mean(rng) - mb;
+    }
+    const double alpha = (1.0 - level) / 2.0;
+    auto at = [&](double q) {
+        // numpy's linear percentile from the two order statistics around q.
+        const double h = q * static_cast<double>(B - 1);
+        const auto lo = static_cast<std::size_t>(std::floor(h));
+        std::nth_element(diffs.begin(), diffs.begin() + static_cast<std::ptrdiff_t>(lo), diffs.end());
+        const double vlo = diffs[lo];
+        double vhi = vlo;
+        if (lo + 1 < B) vhi = *std::min_element(diffs.begin() + static_cast<std::ptrdiff_t>(lo) + 1, diffs.end());
+        return vlo + (h - static_cast<double>(lo)) * (vhi - vlo);
+    };
+    out.low = at(alpha);
+    out.high = at(1.0 - alpha);
+    return out;
+}
+
+}  // namespace sleeparch

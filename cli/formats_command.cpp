@@ -1,0 +1,38 @@
+// `sleeparch formats`: what sleeparch reads and how it recognises each.
+#include <iostream>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "sleeparch/importers/import.hpp"
+
+namespace sleeparch::cli {
+
+void set_formats_command(CLI::App& app) {
+    auto format = std::make_shared<Format>(Format::Table);
+    CLI::App* sub = app.add_subcommand("formats", "List the formats sleeparch reads and how each is recognised");
+    sub->add_option("-f,--format", *format, "table, csv or json")
+        ->transform(CLI::CheckedTransformer(format_names(), CLI::ignore_case));
+    sub->callback([format]() {
+        std::vector<std::vector<std::string>> rows;
+        nlohmann::json arr = nlohmann::json::array();
+        for (const importers::Importer* imp : importers::registry()) {
+            rows.push_back({std::string(imp->id()), std::string(imp->description()), std::string(imp->recognition())});
+            arr.push_back({{"id", imp->id()}, {"reads", imp->description()}, {"recognised_by", imp->recognition()}});
+        }
+        if (*format == Format::Json) {
+            write_output("", arr.dump(2) + "\n");
+            return;
+        }
+        if (*format == Format::Csv) {
+            write_output("", render_csv({"id", "reads", "recognised_by"}, rows));
+            return;
+        }
+        std::string text;
+        for (const auto& r : rows) text += r[0] + "\n  reads: " + r[1] + "\n  recognised by: " + r[2] + "\n";
+        text += "\nFolders and zip archives are walked; every file is offered to the importers in this order.\n"
+                "Not stage-level, so not read: Whoop sleeps.csv, Sleep as Android, Gadgetbridge databases.\n";
+        write_output("", text);
+    });
+}
+
+}  // namespace sleeparch::cli

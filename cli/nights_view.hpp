@@ -1,0 +1,24 @@
+// Nights with their metrics, rendered for `nights` and `demo`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "sleeparch/metrics.hpp"
+
+namespace sleeparch::cli {
+
+struct NightRow {
+    const Night* night;
+    NightMetrics metrics;
+};
+
+// Main sleeps (and naps if asked) with label dates in [from, to] (YYYY-MM-DD, empty = open).
+std::vector<NightRow> select_nights(const Loaded& loaded, bool naps, const std::string& from,
+                                    const std::string& to);
+std::string render_nights(const std::vector<NightRow>& rows, Format format);
+std::string render_summary(const std::vector<NightRow>& rows, Format format);
+
+}  // namespace sleeparch::cli

@@ -1,0 +1,668 @@
+// Apple Health `export.xml` (bare, in a folder, or streamed from export.zip).
+//
+// A full export is 0.5-4 GB of <Record> elements, almost none of them sleep.
+// The file is read in large page-aligned chunks; the wanted elements are
+// found by a byte search for their type attribute value, and only those
+// elements (with their MetadataEntry children) are given to expat. The
+// DOCTYPE is never parsed: iOS 16 writes a malformed one (an ATTLIST without
+// its closing '>'), and some exports carry a stray U+000B in records we do
+// not keep, so a whole-document parse would fail on files that hold
+// perfectly good sleep data. Newlines are counted as the scan goes so every
+// warning and error names its line. See FORMATS.md, Apple Health.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_set>
+
+#include <expat.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "sleeparch/error.hpp"
+#include "sleeparch/importers/import.hpp"
+#include "sleeparch/time.hpp"
+
+namespace sleeparch::importers {
+namespace {
+
+constexpr std::string_view kSleepType = "HKCategoryTypeIdentifierSleepAnalysis";
+constexpr std::string_view kMagnesiumType = "HKQuantityTypeIdentifierDietaryMagnesium";
+constexpr std::string_view kSleepValuePrefix = "HKCategoryValueSleepAnalysis";
+
+// The quoted attribute values searched for. Both identifiers have the same
+// layout up to offset 25 (HK + 8-letter kind + Type + Identifier), where
+// "SleepAnalysis" and "DietaryMagnesium" begin: the scan tests two bytes of
+// that tail per position (S....A, D......M) and verifies candidates in full.
+constexpr std::string_view kSleepNeedle = "\"HKCategoryTypeIdentifierSleepAnalysis\"";
+constexpr std::string_view kMagnesiumNeedle = "\"HKQuantityTypeIdentifierDietaryMagnesium\"";
+constexpr std::size_t kAnchor = 25;
+constexpr std::size_t kLongestNeedle = kMagnesiumNeedle.size();
+
+// Read size: large enough that per-chunk costs vanish, small enough to stay
+// in L2 while it is scanned twice (type search, newline count).
+constexpr std::size_t kChunk = std::size_t{2} << 20;
+// Longest start tag searched back from a type value, and longest kept element.
+constexpr std::size_t kMaxStartTag = std::size_t{64} << 10;
+constexpr std::size_t kMaxElement = std::size_t{1} << 20;
+// Bytes kept from one chunk to the next sit below this page-aligned offset,
+// so that every read() lands on a page boundary.
+constexpr std::size_t kCarry = kMaxElement + kMaxStartTag + (std::size_t{64} << 10);
+constexpr std::size_t kPage = 4096;
+constexpr std::uint64_t kProgressEvery = std::uint64_t{16} << 20;
+
+enum class Kind { Sleep, Magnesium };
+
+struct AlignedFree {
+    void operator()(char* p) const { std::free(p); }
+};
+
+std::unique_ptr<char, AlignedFree> allocate_aligned(std::size_t n) {
+    void* p = nullptr;
+    if (posix_memalign(&p, kPage, n) != 0) throw std::bad_alloc();
+    return std::unique_ptr<char, AlignedFree>(static_cast<char*>(p));
+}
+
+std::size_t count_newlines(const char* p, std::size_t n) {
+    std::size_t count = 0;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    const __m128i zero = _mm_setzero_si128();
+    while (i + 16 <= n) {
+        // Byte lanes count matches (cmpeq gives -1) for up to 255 blocks,
+        // then psadbw folds them into the total.
+        __m128i acc = zero;
+        const std::size_t blocks = std::min<std::size_t>((n - i) / 16, 255);
+        for (std::size_t b = 0; b < blocks; ++b, i += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, nl));
+        }
+        const __m128i sums = _mm_sad_epu8(acc, zero);
+        count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+                 static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+    }
+#endif
+    for (; i < n; ++i) count += p[i] == '\n';
+    return count;
+}
+
+bool matches_at(const char* b, std::size_t s, std::size_t to, std::string_view needle) {
+    return s + needle.size() <= to && std::memcmp(b + s, needle.data(), needle.size()) == 0;
+}
+
+// Position of the next needle start in [from, to) whose needle lies wholly
+// before `to`, or `to` when there is none.
+std::size_t find_type_value(const char* b, std::size_t from, std::size_t to, Kind& kind) {
+    if (to < from + kLongestNeedle) {
+        // Short tails still hold the shorter needle.
+        for (std::size_t s = from; s + kSleepNeedle.size() <= to; ++s) {
+            if (matches_at(b, s, to, kSleepNeedle)) {
+                kind = Kind::Sleep;
+                return s;
+            }
+        }
+        return to;
+    }
+    auto check = [&](std::size_t q) -> bool {
+        const std::size_t s = q - kAnchor;
+        if (b[q] == 'S' && matches_at(b, s, to, kSleepNeedle)) {
+            kind = Kind::Sleep;
+            return true;
+        }
+        if (b[q] == 'D' && matches_at(b, s, to, kMagnesiumNeedle)) {
+            kind = Kind::Magnesium;
+            return true;
+        }
+        return false;
+    };
+    std::size_t q = from + kAnchor;
+    // Anchors whose sleep needle fits; the longer needle is bounds-checked
+    // by matches_at.
+    const std::size_t q_end = to - kSleepNeedle.size() + kAnchor + 1;
+#if defined(__SSE2__)
+    const __m128i cs = _mm_set1_epi8('S'), ca = _mm_set1_epi8('A');
+    const __m128i cd = _mm_set1_epi8('D'), cm = _mm_set1_epi8('M');
+    while (q + 7 + 16 <= to && q + 16 <= q_end) {
+        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
+        const __m128i v5 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 5));
+        const __m128i v7 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 7));
+        const __m128i hit =
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v5, ca)),
+                         _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm)));
+        unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+        while (mask != 0) {
+            const std::size_t at = q + static_cast<std::size_t>(__builtin_ctz(mask));
+            if (check(at)) return at - kAnchor;
+            mask &= mask - 1;
+        }
+        q += 16;
+    }
+#endif
+    for (; q < q_end; ++q) {
+        if (check(q)) return q - kAnchor;
+    }
+    return to;
+}
+
+bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The start tag of the element opened at `lt`, scanned attribute by
+// attribute so that a '>' inside a quoted value cannot end it early.
+struct StartTag {
+    enum Status { Ok, Incomplete, Malformed } status = Malformed;
+    bool is_record = false;
+    std::size_t type_value = 0;  // position of the quote opening the type value, 0 if none
+    std::size_t gt = 0;          // position of the closing '>'
+    bool self_closing = false;
+};
+
+StartTag scan_start_tag(const char* b, std::size_t lt, std::size_t to) {
+    StartTag tag;
+    constexpr std::string_view kOpen = "<Record";
+    if (lt + kOpen.size() + 1 > to) {
+        tag.status = StartTag::Incomplete;
+        return tag;
+    }
+    if (std::memcmp(b + lt, kOpen.data(), kOpen.size()) != 0 || !is_xml_space(b[lt + kOpen.size()]))
+        return tag;
+    tag.is_record = true;
+    std::size_t i = lt + kOpen.size();
+    while (true) {
+        while (i < to && is_xml_space(b[i])) ++i;
+        if (i >= to) {
+            tag.status = StartTag::Incomplete;
+            return tag;
+        }
+        if (b[i] == '>') {
+            tag.gt = i;
+            tag.status = StartTag::Ok;
+            return tag;
+        }
+        if (b[i] == '/') {
+            if (i + 1 >= to) {
+                tag.status = StartTag::Incomplete;
+                return tag;
+            }
+            if (b[i + 1] != '>') return tag;
+            tag.gt = i + 1;
+            tag.self_closing = true;
+            tag.status = StartTag::Ok;
+            return tag;
+        }
+        const std::size_t name_start = i;
+        while (i < to && !is_xml_space(b[i]) && b[i] != '=' && b[i] != '>' && b[i] != '<') ++i;
+        const std::size_t name_end = i;
+        while (i < to && is_xml_space(b[i])) ++i;
+        if (i >= to) {
+            tag.status = StartTag::Incomplete;
+            return tag;
+        }
+        if (b[i] != '=' || name_end == name_start) return tag;
+        ++i;
+        while (i < to && is_xml_space(b[i])) ++i;
+        if (i >= to) {
+            tag.status = StartTag::Incomplete;
+            return tag;
+        }
+        const char quote = b[i];
+        if (quote != '"' && quote != '\'') return tag;
+        const void* close = std::memchr(b + i + 1, quote, to - i - 1);
+        if (close == nullptr) {
+            tag.status = StartTag::Incomplete;
+            return tag;
+        }
+        if (std::string_view(b + name_start, name_end - name_start) == "type") tag.type_value = i;
+        i = static_cast<std::size_t>(static_cast<const char*>(close) - b) + 1;
+    }
+}
+
+// Attributes of one kept element, decoded by expat.
+struct Fields {
+    int depth = 0;
+    std::string type, source_name, source_version, device, unit, creation, start, end, value, tz;
+
+    void clear() {
+        depth = 0;
+        for (std::string* s : {&type, &source_name, &source_version, &device, &unit, &creation,
+                               &start, &end, &value, &tz})
+            s->clear();
+    }
+};
+
+void XMLCALL on_start(void* user, const XML_Char* name, const XML_Char** atts) {
+    auto& f = *static_cast<Fields*>(user);
+    ++f.depth;
+    if (f.depth == 1) {
+        for (const XML_Char** a = atts; a[0] != nullptr && a[1] != nullptr; a += 2) {
+            const std::string_view key = a[0];
+            std::string* slot = key == "type"            ? &f.type
+                                : key == "sourceName"    ? &f.source_name
+                                : key == "sourceVersion" ? &f.source_version
+                                : key == "device"        ? &f.device
+                                : key == "unit"          ? &f.unit
+                                : key == "creationDate"  ? &f.creation
+                                : key == "startDate"     ? &f.start
+                                : key == "endDate"       ? &f.end
+                                : key == "value"         ? &f.value
+                                                         : nullptr;
+            if (slot != nullptr) *slot = a[1];
+        }
+    } else if (f.depth == 2 && std::string_view(name) == "MetadataEntry") {
+        std::string_view key, value;
+        for (const XML_Char** a = atts; a[0] != nullptr && a[1] != nullptr; a += 2) {
+            if (std::string_view(a[0]) == "key") key = a[1];
+            if (std::string_view(a[0]) == "value") value = a[1];
+        }
+        if (key == "HKTimeZone") f.tz = value;
+    }
+}
+
+void XMLCALL on_end(void* user, const XML_Char*) { --static_cast<Fields*>(user)->depth; }
+
+struct ParserFree {
+    void operator()(XML_Parser p) const { XML_ParserFree(p); }
+};
+
+// State of one read(): the window over the input, the line count, and what
+// has been emitted so far.
+class Reader {
+public:
+    Reader(ByteSource& source, const std::string& display_name, const ImportOptions& options,
+           ImportBatch& out)
+        : source_(source),
+          name_(display_name),
+          options_(options),
+          out_(out),
+          buffer_(allocate_aligned(kCarry + kChunk)),
+          parser_(XML_ParserCreate("UTF-8")) {
+        if (!parser_) throw std::bad_alloc();
+        total_ = source_.size();
+    }
+
+    void run();
+
+private:
+    // Moves [keep, end_) below kCarry and reads the next chunk behind it.
+    void refill(std::size_t keep);
+    std::uint64_t line_at(std::size_t pos);
+    void warn(std::uint64_t line, std::string message) {
+        out_.warnings.push_back(Warning{name_, static_cast<std::uint32_t>(line), std::move(message)});
+    }
+    // Handles the element whose needle starts at `s`; returns where the
+    // search resumes, or npos when the element continues past the window.
+    std::size_t handle(std::size_t s, Kind kind);
+    bool parse_element(std::size_t lt, std::size_t end, std::uint64_t line);
+    void emit_sleep(std::uint64_t line);
+    void emit_magnesium(std::uint64_t line);
+    bool parse_time(const std::string& text, std::string_view attribute, std::uint64_t line,
+                    ParsedTime& out);
+    int source_index();
+    void check_root();
+    void check_end();
+
+    ByteSource& source_;
+    const std::string& name_;
+    const ImportOptions& options_;
+    ImportBatch& out_;
+    std::unique_ptr<char, AlignedFree> buffer_;
+    std::unique_ptr<std::remove_pointer_t<XML_Parser>, ParserFree> parser_;
+    Fields fields_;
+
+    std::size_t begin_ = kCarry, end_ = kCarry;  // valid bytes of buffer_
+    std::uint64_t begin_offset_ = 0;             // input offset of buffer_[begin_]
+    bool eof_ = false;
+    std::uint64_t total_ = 0, done_ = 0, last_progress_ = 0;
+    std::uint64_t counted_offset_ = 0, counted_line_ = 1;  // line at counted_offset_
+    bool root_seen_ = false;
+
+    std::uint32_t file_ = 0;
+    std::map<std::tuple<std::string, std::string, std::string>, int> sources_;
+    std::unordered_set<std::string> dose_keys_;
+};
+
+void Reader::refill(std::size_t keep) {
+    char* b = buffer_.get();
+    const std::size_t kept = end_ - keep;
+    // Callers keep at most one element plus the start-tag look-back.
+    const std::size_t new_begin = kCarry - kept;
+    if (kept > 0 && keep != new_begin) std::memmove(b + new_begin, b + keep, kept);
+    begin_offset_ += keep - begin_;
+    begin_ = new_begin;
+    end_ = kCarry;
+    while (end_ < kCarry + kChunk) {
+        const std::size_t n = source_.read(b + end_, kCarry + kChunk - end_);
+        if (n == 0) {
+            eof_ = true;
+            break;
+        }
+        end_ += n;
+        done_ += n;
+    }
+    if (options_.progress && (eof_ || done_ - last_progress_ >= kProgressEvery)) {
+        last_progress_ = done_;
+        options_.progress(done_, std::max(total_, done_));
+    }
+}
+
+std::uint64_t Reader::line_at(std::size_t pos) {
+    const std::uint64_t offset = begin_offset_ + (pos - begin_);
+    if (offset > counted_offset_) {
+        const std::size_t from = begin_ + static_cast<std::size_t>(counted_offset_ - begin_offset_);
+        counted_line_ += count_newlines(buffer_.get() + from, pos - from);
+        counted_offset_ = offset;
+    }
+    return counted_line_;
+}
+
+void Reader::check_root() {
+    const std::string_view window(buffer_.get() + begin_, end_ - begin_);
+    if (window.find("<HealthData") != std::string_view::npos) {
+        root_seen_ = true;
+        return;
+    }
+    if (window.empty()) throw ParseError(name_, 0, "HealthData", "empty file");
+    throw ParseError(name_, 0, "HealthData",
+                     "no <HealthData> root element in the first " +
+                         std::to_string((end_ - begin_) >> 10) +
+                         " KiB: not an Apple Health export.xml");
+}
+
+void Reader::check_end() {
+    const char* b = buffer_.get();
+    std::size_t e = end_;
+    while (e > begin_ && is_xml_space(b[e - 1])) --e;
+    constexpr std::string_view kClose = "</HealthData>";
+    if (e - begin_ >= kClose.size() && std::memcmp(b + e - kClose.size(), kClose.data(), kClose.size()) == 0)
+        return;
+    throw ParseError(name_, line_at(end_), "HealthData",
+                     "file ends before </HealthData> (truncated export? download or unzip it again)");
+}
+
+int Reader::source_index() {
+    auto key = std::make_tuple(fields_.source_name, fields_.device, fields_.source_version);
+    auto it = sources_.find(key);
+    if (it != sources_.end()) return it->second;
+    Source s;
+    s.format = "apple_health";
+    s.name = fields_.source_name;
+    s.device = fields_.device;
+    s.version = fields_.source_version;
+    const int index = out_.add_source(s);
+    sources_.emplace(std::move(key), index);
+    return index;
+}
+
+bool Reader::parse_time(const std::string& text, std::string_view attribute, std::uint64_t line,
+                        ParsedTime& out) {
+    const std::string field = "Record " + std::string(attribute) + " \"" + text + "\"";
+    if (text.empty()) {
+        warn(line, "Record " + std::string(attribute) + ": missing; record skipped");
+        return false;
+    }
+    out = parse_iso_datetime(text);
+    if (!out.ok) {
+        warn(line, field + ": " + out.error + "; record skipped");
+        return false;
+    }
+    if (!out.has_offset) {
+        if (!options_.tz_offset_min) {
+            warn(line, field + ": no UTC offset; record skipped");
+            return false;
+        }
+        out.has_offset = true;
+        out.offset_min = *options_.tz_offset_min;
+    }
+    return true;
+}
+
+void Reader::emit_sleep(std::uint64_t line) {
+    std::string_view value = fields_.value;
+    Record r;
+    if (value.substr(0, kSleepValuePrefix.size()) == kSleepValuePrefix) {
+        const std::string_view v = value.substr(kSleepValuePrefix.size());
+        if (v == "InBed") {
+            r.kind = RecordKind::InBed;
+        } else if (v == "AsleepUnspecified" || v == "Asleep") {
+            r.stage = Stage::Asleep;
+        } else if (v == "Awake") {
+            r.stage = Stage::Wake;
+        } else if (v == "AsleepCore") {
+            r.stage = Stage::Light;
+        } else if (v == "AsleepDeep") {
+            r.stage = Stage::Deep;
+        } else if (v == "AsleepREM") {
+            r.stage = Stage::REM;
+        } else {
+            value = {};
+        }
+    } else {
+        value = {};
+    }
+    if (value.empty()) {
+        warn(line, "Record value \"" + fields_.value +
+                       "\": unknown sleep analysis value (expected InBed, AsleepUnspecified, "
+                       "Asleep, Awake, AsleepCore, AsleepDeep or AsleepREM); record skipped");
+        return;
+    }
+    ParsedTime start, end;
+    if (!parse_time(fields_.start, "startDate", line, start) ||
+        !parse_time(fields_.end, "endDate", line, end))
+        return;
+    r.start = start.utc();
+    r.end = end.utc();
+    if (r.end <= r.start) {
+        warn(line, "Record endDate \"" + fields_.end + "\": not after startDate \"" + fields_.start +
+                       "\"; record skipped");
+        return;
+    }
+    if (!fields_.creation.empty()) {
+        const ParsedTime created = parse_iso_datetime(fields_.creation);
+        if (created.ok && created.has_offset) {
+            r.created = created.utc();
+        } else {
+            warn(line, "Record creationDate \"" + fields_.creation + "\": " +
+                           (created.ok ? std::string("no UTC offset") : created.error) +
+                           "; creation time ignored");
+        }
+    }
+    r.utc_offset_min = start.offset_min;
+    r.source = source_index();
+    r.file = file_;
+    r.line = static_cast<std::uint32_t>(std::min<std::uint64_t>(line, UINT32_MAX));
+    r.tz_name = fields_.tz;
+    out_.records.push_back(std::move(r));
+}
+
+void Reader::emit_magnesium(std::uint64_t line) {
+    double amount = 0;
+    const char* first = fields_.value.data();
+    const char* last = first + fields_.value.size();
+    const auto [ptr, ec] = std::from_chars(first, last, amount);
+    if (fields_.value.empty() || ec != std::errc() || ptr != last || !std::isfinite(amount) ||
+        amount < 0) {
+        warn(line, "Record value \"" + fields_.value +
+                       "\": not a non-negative number of magnesium; record skipped");
+        return;
+    }
+    double mg = amount;
+    if (fields_.unit == "g") {
+        mg = amount * 1000.0;
+    } else if (fields_.unit == "mcg" || fields_.unit == "\xC2\xB5g" || fields_.unit == "ug") {
+        mg = amount / 1000.0;
+    } else if (fields_.unit != "mg") {
+        warn(line, "Record unit \"" + fields_.unit + "\": expected mg, g or mcg; record skipped");
+        return;
+    }
+    ParsedTime start;
+    if (!parse_time(fields_.start, "startDate", line, start)) return;
+    // Food apps' records can appear both inside a food <Correlation> and at
+    // the top level; the same sample is counted once.
+    std::string key = fields_.source_name + '\x1f' + fields_.creation + '\x1f' + fields_.start +
+                      '\x1f' + fields_.end + '\x1f' + fields_.value + '\x1f' + fields_.unit;
+    if (!dose_keys_.insert(std::move(key)).second) return;
+    Dose d;
+    d.time = start.utc();
+    d.utc_offset_min = start.offset_min;
+    d.mg_elemental = mg;
+    d.kind = IntakeKind::Dietary;
+    d.source = fields_.source_name;
+    d.line = static_cast<std::uint32_t>(std::min<std::uint64_t>(line, UINT32_MAX));
+    out_.doses.push_back(std::move(d));
+}
+
+bool Reader::parse_element(std::size_t lt, std::size_t end, std::uint64_t line) {
+    XML_Parser p = parser_.get();
+    XML_ParserReset(p, "UTF-8");
+    fields_.clear();
+    XML_SetUserData(p, &fields_);
+    XML_SetElementHandler(p, on_start, on_end);
+    const char* data = buffer_.get() + lt;
+    const int len = static_cast<int>(end - lt);
+    if (XML_Parse(p, data, len, 1) == XML_STATUS_ERROR) {
+        const std::uint64_t at = line + XML_GetCurrentLineNumber(p) - 1;
+        warn(at, std::string("Record: ") + XML_ErrorString(XML_GetErrorCode(p)) +
+                     " (column " + std::to_string(XML_GetCurrentColumnNumber(p) + 1) +
+                     "); record skipped");
+        return false;
+    }
+    return true;
+}
+
+std::size_t Reader::handle(std::size_t s, Kind kind) {
+    const char* b = buffer_.get();
+    const std::size_t floor = s - begin_ > kMaxStartTag ? s - kMaxStartTag : begin_;
+    const void* lt_ptr = memrchr(b + floor, '<', s - floor);
+    if (lt_ptr == nullptr) return s + 1;
+    const std::size_t lt = static_cast<std::size_t>(static_cast<const char*>(lt_ptr) - b);
+    const std::size_t limit = std::min(end_, lt + kMaxElement);
+    const StartTag tag = scan_start_tag(b, lt, limit);
+    if (tag.status == StartTag::Incomplete) {
+        if (limit == end_ && !eof_) return std::string::npos;
+        if (eof_ && limit == end_)
+            throw ParseError(name_, line_at(lt), "Record",
+                             "element cut off at the end of the file (truncated export? download "
+                             "or unzip it again)");
+        warn(line_at(lt), "Record: start tag longer than 1 MiB; record skipped");
+        return s + 1;
+    }
+    // The type value must open this <Record>'s own type attribute.
+    if (!tag.is_record || tag.status != StartTag::Ok || tag.type_value != s) return s + 1;
+    std::size_t end = tag.gt + 1;
+    if (!tag.self_closing) {
+        constexpr std::string_view kClose = "</Record";
+        std::size_t from = tag.gt + 1;
+        bool found = false;
+        while (from < limit) {
+            const void* hit = memmem(b + from, limit - from, kClose.data(), kClose.size());
+            if (hit == nullptr) break;
+            std::size_t i = static_cast<std::size_t>(static_cast<const char*>(hit) - b) + kClose.size();
+            while (i < limit && is_xml_space(b[i])) ++i;
+            if (i < limit && b[i] == '>') {
+                end = i + 1;
+                found = true;
+                break;
+            }
+            if (i >= limit) break;
+            from = i;
+        }
+        if (!found) {
+            if (limit == end_ && !eof_) return std::string::npos;
+            if (eof_ && limit == end_)
+                throw ParseError(name_, line_at(lt), "Record",
+                                 "element cut off at the end of the file (truncated export? "
+                                 "download or unzip it again)");
+            warn(line_at(lt), "Record: no </Record> within 1 MiB; record skipped");
+            return tag.gt + 1;
+        }
+    }
+    const std::uint64_t line = line_at(lt);
+    if (!parse_element(lt, end, line)) return tag.gt + 1;
+    if (kind == Kind::Sleep) {
+        emit_sleep(line);
+    } else {
+        emit_magnesium(line);
+    }
+    return end;
+}
+
+void Reader::run() {
+    file_ = out_.add_file(name_);
+    refill(end_);
+    check_root();
+    std::size_t pos = begin_;
+    while (true) {
+        std::size_t pending = std::string::npos;
+        while (pos < end_) {
+            Kind kind = Kind::Sleep;
+            const std::size_t s = find_type_value(buffer_.get(), pos, end_, kind);
+            if (s >= end_) {
+                // Needles that may straddle the window's end are searched again.
+                pos = eof_ ? end_ : std::max(pos, end_ - std::min(end_ - begin_, kLongestNeedle - 1));
+                break;
+            }
+            const std::size_t next = handle(s, kind);
+            if (next == std::string::npos) {
+                pending = s;
+                break;
+            }
+            pos = next;
+        }
+        if (eof_) break;
+        // Keep the pending element (or the look-back a needle in the next
+        // chunk may need) and count the lines of everything dropped.
+        std::size_t keep = pending != std::string::npos ? pending : pos;
+        keep = keep - begin_ > kMaxStartTag ? keep - kMaxStartTag : begin_;
+        if (pending != std::string::npos) pos = pending;
+        line_at(keep);
+        const std::uint64_t pos_offset = begin_offset_ + (pos - begin_);
+        refill(keep);
+        pos = begin_ + static_cast<std::size_t>(pos_offset - begin_offset_);
+    }
+    check_end();
+    if (options_.progress && last_progress_ != done_) options_.progress(done_, std::max(total_, done_));
+}
+
+class AppleHealthImporter final : public Importer {
+public:
+    std::string_view id() const override { return "apple_health"; }
+    std::string_view description() const override {
+        return "Apple Health export (export.zip or export.xml): sleep analysis stages, in-bed "
+               "records, dietary magnesium";
+    }
+    std::string_view recognition() const override {
+        return "XML whose root element is <HealthData> (any file name, also inside a zip)";
+    }
+    bool recognises(std::string_view, std::string_view head) const override {
+        std::size_t i = 0;
+        if (head.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+        while (i < head.size() && is_xml_space(head[i])) ++i;
+        if (i >= head.size() || head[i] != '<') return false;
+        return head.find("<HealthData", i) != std::string_view::npos ||
+               head.find("<!DOCTYPE HealthData", i) != std::string_view::npos;
+    }
+    void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,
+              ImportBatch& out) const override {
+        Reader reader(source, display_name, options, out);
+        reader.run();
+    }
+};
+
+}  // namespace
+
+const Importer& apple_health_importer() {
+    static const AppleHealthImporter importer;
+    return importer;
+}
+
+}  // namespace sleeparch::importers

@@ -1,0 +1,248 @@
+// Plain hypnograms: one stage per line (labels or integers), or a named CSV
+// column. `#` lines are comments; `# start: <ISO time>`, `# epoch: <s>` and
+// `# source: <name>` header comments set the recording's start, epoch length
+// and source name when the options do not.
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include "sleeparch/error.hpp"
+#include "sleeparch/importers/import.hpp"
+#include "sleeparch/time.hpp"
+
+namespace sleeparch::importers {
+
+namespace {
+
+constexpr const char* kDefaultStart = "2000-01-01T23:00:00";
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
+                          s.front() == '"' || s.front() == '\''))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '"' ||
+                          s.back() == '\''))
+        s.remove_suffix(1);
+    return s;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::vector<std::string_view> split_csv_simple(std::string_view line) {
+    std::vector<std::string_view> out;
+    std::size_t from = 0;
+    for (;;) {
+        const std::size_t comma = line.find(',', from);
+        out.push_back(trim(line.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from)));
+        if (comma == std::string_view::npos) break;
+        from = comma + 1;
+    }
+    return out;
+}
+
+bool is_stage_column(std::string_view name) {
+    const std::string n = lower(name);
+    return n == "stage" || n == "stages" || n == "hypno" || n == "hypnogram" || n == "sleep_stage" ||
+           n == "label" || n == "sleepstage";
+}
+
+// Integer (YASA style, possibly "2.0") or nullopt.
+std::optional<long> parse_integer(std::string_view v) {
+    if (v.size() > 2 && v.substr(v.size() - 2) == ".0") v.remove_suffix(2);
+    long x = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+    return x;
+}
+
+std::optional<Stage> yasa_integer(long x) {
+    switch (x) {
+        case 0: return Stage::Wake;
+        case 1: return Stage::N1;
+        case 2: return Stage::N2;
+        case 3: return Stage::Deep;
+        case 4: return Stage::REM;
+        case -1:
+        case -2: return Stage::Unscored;
+        default: return std::nullopt;
+    }
+}
+
+class HypnogramTextImporter final : public Importer {
+public:
+    std::string_view id() const override { return "hypnogram"; }
+    std::string_view description() const override {
+        return "plain hypnogram: one stage per line (W/N1/N2/N3/R/L/A/?, or integers, YASA's 0-4 by "
+               "default) or a CSV column named stage/hypnogram; # comments";
+    }
+    std::string_view recognition() const override {
+        return "text whose non-comment lines are all stage labels or integers, or a CSV whose header "
+               "has a stage/hypnogram column";
+    }
+
+    bool recognises(std::string_view name, std::string_view head) const override {
+        // Judge on whole lines of the head only.
+        const std::size_t last_nl = head.rfind('\n');
+        if (last_nl != std::string_view::npos && head.size() == 64 * 1024) head = head.substr(0, last_nl);
+        std::size_t pos = 0;
+        int checked = 0;
+        bool csv = false;
+        while (pos < head.size() && checked < 200) {
+            std::size_t nl = head.find('\n', pos);
+            std::string_view line = trim(head.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+            pos = nl == std::string_view::npos ? head.size() : nl + 1;
+            if (line.empty() || line.front() == '#') continue;
+            if (checked == 0 && line.find(',') != std::string_view::npos) {
+                for (std::string_view f : split_csv_simple(line))
+                    if (is_stage_column(f)) csv = true;
+                if (!csv) return false;
+                ++checked;
+                continue;
+            }
+            if (csv) return true;
+            for (unsigned char c : line)
+                if (c < 0x20 && c != '\t') return false;
+            if (!parse_stage_label(line) && !parse_integer(line)) return false;
+            ++checked;
+        }
+        return checked > 0;
+    }
+
+    void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,
+              ImportBatch& out) const override {
+        const std::string text = read_all(source);
+        std::string start_text = options.start;
+        std::int32_t epoch = options.epoch_s;
+        std::string source_name = "hypnogram";
+        struct Epoch {
+            Stage stage;
+            std::uint32_t line;
+        };
+        std::vector<Epoch> epochs;
+        int column = -1;  // CSV column index, -1: one value per line
+        bool header_seen = false;
+        std::uint32_t line_no = 0;
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            std::size_t nl = text.find('\n', pos);
+            std::string_view raw(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+            pos = nl == std::string::npos ? text.size() : nl + 1;
+            ++line_no;
+            std::string_view line = trim(raw);
+            if (line.empty()) continue;
+            if (line.front() == '#') {
+                std::string_view body = trim(line.substr(1));
+                auto header = [&](std::string_view key) -> std::optional<std::string_view> {
+                    if (lower(body.substr(0, key.size())) == key && body.size() > key.size() &&
+                        body[key.size()] == ':')
+                        return trim(body.substr(key.size() + 1));
+                    return std::nullopt;
+                };
+                if (auto v = header("start"); v && options.start.empty()) start_text = std::string(*v);
+                if (auto v = header("source")) source_name = std::string(*v);
+                if (auto v = header("epoch"); v && options.epoch_s == 0) {
+                    auto e = parse_integer(*v);
+                    if (!e || *e <= 0 || *e > 3600)
+                        throw ParseError(display_name, line_no, "epoch header \"" + std::string(*v) + "\"",
+                                         "expected a whole number of seconds between 1 and 3600");
+                    epoch = static_cast<std::int32_t>(*e);
+                }
+                continue;
+            }
+            std::string_view value = line;
+            if (!header_seen && line.find(',') != std::string_view::npos) {
+                header_seen = true;
+                const auto fields = split_csv_simple(line);
+                for (std::size_t i = 0; i < fields.size(); ++i) {
+                    if (options.column.empty() ? is_stage_column(fields[i]) : fields[i] == options.column) {
+                        column = static_cast<int>(i);
+                        break;
+                    }
+                }
+                if (column < 0)
+                    throw ParseError(display_name, line_no, "header",
+                                     options.column.empty()
+                                         ? "no stage column (name one with --column)"
+                                         : "no column named \"" + options.column + "\"");
+                continue;
+            }
+            header_seen = true;
+            if (column >= 0) {
+                const auto fields = split_csv_simple(line);
+                if (static_cast<std::size_t>(column) >= fields.size())
+                    throw ParseError(display_name, line_no, "stage column",
+                                     "row has " + std::to_string(fields.size()) + " fields, expected at least " +
+                                         std::to_string(column + 1));
+                value = fields[static_cast<std::size_t>(column)];
+            }
+            std::optional<Stage> stage;
+            if (auto x = parse_integer(value)) {
+                if (!options.integer_map.empty()) {
+                    auto it = options.integer_map.find(std::to_string(*x));
+                    if (it != options.integer_map.end()) stage = it->second;
+                } else {
+                    stage = yasa_integer(*x);
+                }
+                if (!stage)
+                    throw ParseError(display_name, line_no, "stage \"" + std::string(value) + "\"",
+                                     options.integer_map.empty()
+                                         ? "integer stage outside YASA's codes (0 W, 1 N1, 2 N2, 3 N3, 4 REM, -1/-2 "
+                                           "unscored); give a mapping with --stage-map"
+                                         : "integer stage not in --stage-map");
+            } else {
+                stage = parse_stage_label(value);
+                if (!stage)
+                    throw ParseError(display_name, line_no, "stage \"" + std::string(value) + "\"",
+                                     "not a stage label; expected W, N1, N2, N3, R, L, A or ?");
+            }
+            epochs.push_back(Epoch{*stage, line_no});
+        }
+        if (epochs.empty()) throw ParseError(display_name, 0, "", "no epochs: the hypnogram is empty");
+        if (epoch <= 0) epoch = 30;
+
+        std::int32_t offset = options.tz_offset_min.value_or(0);
+        const std::string used_start = start_text.empty() ? kDefaultStart : start_text;
+        const ParsedTime t = parse_iso_datetime(used_start);
+        if (!t.ok)
+            throw ParseError(display_name, 0, "start time \"" + used_start + "\"", t.error);
+        if (t.has_offset) offset = t.offset_min;
+        const UtcSeconds start = t.local - static_cast<UtcSeconds>(offset) * 60;
+        if (start_text.empty())
+            out.warnings.push_back(Warning{display_name, 0,
+                                           "no start time given (--start or a '# start:' line); using " +
+                                               std::string(kDefaultStart) + " local"});
+
+        const std::uint32_t file = out.add_file(display_name);
+        const int src = out.add_source(Source{"hypnogram", source_name, "", ""});
+        std::size_t i = 0;
+        while (i < epochs.size()) {
+            std::size_t j = i + 1;
+            while (j < epochs.size() && epochs[j].stage == epochs[i].stage) ++j;
+            Record r;
+            r.start = start + static_cast<UtcSeconds>(i) * epoch;
+            r.end = start + static_cast<UtcSeconds>(j) * epoch;
+            r.stage = epochs[i].stage;
+            r.utc_offset_min = offset;
+            r.source = src;
+            r.session = display_name;
+            r.file = file;
+            r.line = epochs[i].line;
+            r.epoch_s = epoch;
+            out.records.push_back(std::move(r));
+            i = j;
+        }
+    }
+};
+
+}  // namespace
+
+const Importer& hypnogram_text_importer() {
+    static const HypnogramTextImporter instance;
+    return instance;
+}
+
+}  // namespace sleeparch::importers

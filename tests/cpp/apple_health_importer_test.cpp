@@ -1,0 +1,491 @@
+// Apple Health importer: the real sample, inline fixtures for every defect
+// FORMATS.md lists, night assembly over several sources, zips (localised
+// entry name, ZIP64, truncated) and chunk boundaries.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "sleeparch/assembly.hpp"
+#include "sleeparch/error.hpp"
+#include "sleeparch/importers/import.hpp"
+#include "sleeparch/time.hpp"
+#include "support/test_support.hpp"
+
+namespace sleeparch {
+namespace {
+
+using importers::import_buffer;
+using importers::import_paths;
+using importers::ImportOptions;
+
+const ImportOptions kOptions;
+
+// A complete export around `body`, with the DTD Apple writes (abridged).
+std::string export_xml(const std::string& body, const std::string& dtd_attlist_end = ">") {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+           "<!DOCTYPE HealthData [\n"
+           "<!ELEMENT HealthData (ExportDate,Me,(Record|Correlation|Workout)*)>\n"
+           "<!ATTLIST HealthData\n"
+           "  locale CDATA #REQUIRED\n" +
+           dtd_attlist_end +
+           "\n"
+           "<!ATTLIST Record\n"
+           "  type          CDATA #REQUIRED\n"
+           "  value         CDATA #IMPLIED\n"
+           ">\n"
+           "]>\n"
+           "<HealthData locale=\"en_US\">\n"
+           " <ExportDate value=\"2024-03-20 08:00:00 -0700\"/>\n" +
+           body + "</HealthData>\n";
+}
+
+// One sleep record line (with the HKTimeZone child when `tz` is set).
+std::string sleep(const std::string& source, const std::string& start, const std::string& end,
+                  const std::string& value, const std::string& tz = "",
+                  const std::string& extra = "") {
+    std::string s = " <Record type=\"HKCategoryTypeIdentifierSleepAnalysis\" sourceName=\"" + source +
+                    "\" sourceVersion=\"10.3\"" + extra + " creationDate=\"" + end + "\" startDate=\"" +
+                    start + "\" endDate=\"" + end + "\" value=\"HKCategoryValueSleepAnalysis" + value +
+                    "\"";
+    if (tz.empty()) return s + "/>\n";
+    return s + ">\n  <MetadataEntry key=\"HKTimeZone\" value=\"" + tz + "\"/>\n </Record>\n";
+}
+
+std::string heart_rate(const std::string& at, const std::string& value = "61") {
+    return " <Record type=\"HKQuantityTypeIdentifierHeartRate\" sourceName=\"Watch\" unit=\"count/min\" "
+           "creationDate=\"" +
+           at + "\" startDate=\"" + at + "\" endDate=\"" + at + "\" value=\"" + value + "\"/>\n";
+}
+
+UtcSeconds utc(const std::string& text) {
+    const ParsedTime p = parse_iso_datetime(text);
+    EXPECT_TRUE(p.ok) << text;
+    return p.utc();
+}
+
+int source_named(const ImportBatch& b, const std::string& name) {
+    for (std::size_t i = 0; i < b.sources.size(); ++i)
+        if (b.sources[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+
+std::vector<const Night*> main_nights(const AssemblyResult& r) {
+    std::vector<const Night*> out;
+    for (const Night& n : r.nights)
+        if (!n.is_nap) out.push_back(&n);
+    return out;
+}
+
+TEST(AppleHealthImporter, RecognisesByContent) {
+    const importers::Importer* imp = importers::find_importer("apple_health");
+    ASSERT_NE(imp, nullptr);
+    EXPECT_TRUE(imp->recognises("导出.xml", export_xml("")));
+    EXPECT_TRUE(imp->recognises("x", "<?xml version=\"1.0\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT"));
+    EXPECT_FALSE(imp->recognises("export_cda.xml",
+                                 "<?xml version=\"1.0\"?>\n<ClinicalDocument xmlns=\"urn:hl7-org:v3\">"));
+    EXPECT_FALSE(imp->recognises("export.xml", "{\"HealthData\": 1}"));
+    EXPECT_FALSE(imp->recognises("export.xml", ""));
+}
+
+TEST(AppleHealthImporter, RealSampleRecordsAndAssembly) {
+    const auto path = testing::sample("apple_health/sleep_fragment_hellomyzn.xml");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    const ImportBatch b = import_paths({path.string()}, kOptions);
+    ASSERT_EQ(b.records.size(), 5u);
+    EXPECT_TRUE(b.warnings.empty());
+    ASSERT_EQ(b.sources.size(), 2u);
+    EXPECT_EQ(b.sources[0].format, "apple_health");
+    EXPECT_EQ(b.sources[0].name, "AutoSleep");
+    EXPECT_EQ(b.sources[0].version, "6.14.0");
+    EXPECT_EQ(b.sources[1].name, "my\u2019s Apple Watch");
+    EXPECT_EQ(b.sources[1].version, "10.6.1");
+
+    const Record& autosleep = b.records[0];
+    EXPECT_EQ(autosleep.stage, Stage::Asleep);
+    EXPECT_EQ(autosleep.kind, RecordKind::Stage);
+    EXPECT_EQ(autosleep.start, utc("2025-01-18 06:59:00 +0900"));
+    EXPECT_EQ(autosleep.end, utc("2025-01-18 08:13:00 +0900"));
+    EXPECT_EQ(autosleep.created, utc("2025-01-18 19:45:22 +0900"));
+    EXPECT_EQ(autosleep.utc_offset_min, 540);
+    EXPECT_EQ(autosleep.line, 7u);
+    EXPECT_EQ(autosleep.tz_name, "");
+
+    const Record& rem = b.records[1];
+    EXPECT_EQ(rem.stage, Stage::REM);
+    EXPECT_EQ(rem.source, 1);
+    EXPECT_EQ(rem.start, utc("2025-01-18 08:03:53 +0900"));
+    EXPECT_EQ(rem.end, utc("2025-01-18 08:32:23 +0900"));
+    EXPECT_EQ(rem.tz_name, "Asia/Tokyo");
+    EXPECT_EQ(rem.line, 9u);
+    EXPECT_EQ(b.records[2].stage, Stage::Light);
+    EXPECT_EQ(b.records[3].kind, RecordKind::InBed);
+    EXPECT_EQ(b.records[3].start, utc("2025-01-18 06:40:23 +0900"));
+    EXPECT_EQ(b.records[4].stage, Stage::Wake);
+    EXPECT_EQ(b.records[4].line, 21u);
+
+    // The Watch's staged night wins; AutoSleep's unstaged record is not mixed in.
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const Night& n = r.nights[0];
+    EXPECT_EQ(n.source.name, "my\u2019s Apple Watch");
+    for (const Segment& s : n.segments) EXPECT_NE(s.stage, Stage::Asleep);
+    EXPECT_EQ(n.window_start, utc("2025-01-18 06:40:23 +0900"));
+    EXPECT_EQ(n.window_end, utc("2025-01-18 09:13:23 +0900"));
+    ASSERT_EQ(n.provenance.dropped_sources.size(), 1u);
+    EXPECT_NE(n.provenance.dropped_sources[0].find("AutoSleep"), std::string::npos);
+    EXPECT_EQ(n.label_date, boost::gregorian::date(2025, 1, 18));
+}
+
+TEST(AppleHealthImporter, Ios16MalformedDtdDoesNotStopTheImport) {
+    // iOS 16: an ATTLIST without its closing '>'.
+    const std::string xml =
+        export_xml(sleep("Watch", "2024-03-18 23:00:00 -0700", "2024-03-19 06:00:00 -0700", "AsleepCore"),
+                   "");
+    const ImportBatch b = import_buffer(xml, "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 1u);
+    EXPECT_TRUE(b.warnings.empty());
+    EXPECT_EQ(b.records[0].stage, Stage::Light);
+}
+
+TEST(AppleHealthImporter, StrayVerticalTabInAnUnrelatedRecordIsHarmless) {
+    const std::string xml = export_xml(heart_rate("2024-03-18 22:00:00 -0700", "6\x0b" "1") +
+                                       sleep("Watch", "2024-03-18 23:00:00 -0700",
+                                             "2024-03-19 06:00:00 -0700", "AsleepDeep"));
+    const ImportBatch b = import_buffer(xml, "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 1u);
+    EXPECT_TRUE(b.warnings.empty());
+    EXPECT_EQ(b.records[0].stage, Stage::Deep);
+}
+
+TEST(AppleHealthImporter, DecodesEntitiesCharacterReferencesAndUtf8) {
+    const std::string device =
+        "&lt;&lt;HKDevice: 0x283a1c0&gt;, name:Apple Watch, manufacturer:Apple Inc., "
+        "model:Watch, hardware:Watch6,2, software:10.3&gt;";
+    const std::string xml = export_xml(
+        sleep("Anna&#8217;s Apple Watch", "2024-03-18 23:00:00 -0700", "2024-03-19 06:00:00 -0700",
+              "AsleepREM", "America/Los_Angeles", " device=\"" + device + "\"") +
+        sleep("Zo\xC3\xAB&#x2019;s iPhone &amp; co", "2024-03-18 22:50:00 -0700",
+              "2024-03-19 06:10:00 -0700", "InBed"));
+    const ImportBatch b = import_buffer(xml, "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 2u);
+    ASSERT_EQ(b.sources.size(), 2u);
+    EXPECT_EQ(b.sources[0].name, "Anna\u2019s Apple Watch");
+    EXPECT_EQ(b.sources[0].device,
+              "<<HKDevice: 0x283a1c0>, name:Apple Watch, manufacturer:Apple Inc., model:Watch, "
+              "hardware:Watch6,2, software:10.3>");
+    EXPECT_EQ(b.sources[0].version, "10.3");
+    EXPECT_EQ(b.sources[1].name, "Zo\u00eb\u2019s iPhone & co");
+    EXPECT_EQ(b.records[0].tz_name, "America/Los_Angeles");
+    EXPECT_EQ(b.records[0].utc_offset_min, -420);
+}
+
+TEST(AppleHealthImporter, OneSourceWinsWhenWatchPhoneAndAppOverlap) {
+    const std::string tz = "Europe/Berlin";
+    std::string body;
+    // Watch: InBed with Core/Deep/REM/Awake inside.
+    body += sleep("Anna’s Apple Watch", "2024-03-04 22:30:00 +0100", "2024-03-05 06:30:00 +0100", "InBed", tz);
+    body += sleep("Anna’s Apple Watch", "2024-03-04 22:45:00 +0100", "2024-03-05 01:00:00 +0100", "AsleepCore", tz);
+    body += sleep("Anna’s Apple Watch", "2024-03-05 01:00:00 +0100", "2024-03-05 02:30:00 +0100", "AsleepDeep", tz);
+    body += sleep("Anna’s Apple Watch", "2024-03-05 02:30:00 +0100", "2024-03-05 02:40:00 +0100", "Awake", tz);
+    body += sleep("Anna’s Apple Watch", "2024-03-05 02:40:00 +0100", "2024-03-05 04:00:00 +0100", "AsleepREM", tz);
+    body += sleep("Anna’s Apple Watch", "2024-03-05 04:00:00 +0100", "2024-03-05 06:15:00 +0100", "AsleepCore", tz);
+    // iPhone: in bed only.
+    body += sleep("Anna’s iPhone", "2024-03-04 22:00:00 +0100", "2024-03-05 07:00:00 +0100", "InBed");
+    // Third-party app: unstaged sleep over the same night.
+    body += sleep("AutoSleep", "2024-03-04 22:40:00 +0100", "2024-03-05 06:20:00 +0100", "AsleepUnspecified");
+    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 8u);
+    ASSERT_EQ(b.sources.size(), 3u);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const Night& n = r.nights[0];
+    EXPECT_EQ(n.source.name, "Anna’s Apple Watch");
+    EXPECT_FALSE(n.is_nap);
+    // Only the Watch's records: its window, no unstaged sleep from AutoSleep.
+    EXPECT_EQ(n.window_start, utc("2024-03-04 22:30:00 +0100"));
+    EXPECT_EQ(n.window_end, utc("2024-03-05 06:30:00 +0100"));
+    for (const Segment& s : n.segments) EXPECT_NE(s.stage, Stage::Asleep);
+    ASSERT_EQ(n.provenance.dropped_sources.size(), 1u);
+    EXPECT_NE(n.provenance.dropped_sources[0].find("AutoSleep"), std::string::npos);
+    EXPECT_EQ(r.stats.sessions_without_sleep, 1u);  // the iPhone's in-bed session
+    EXPECT_EQ(n.label_date, boost::gregorian::date(2024, 3, 5));
+}
+
+TEST(AppleHealthImporter, FindsNaps) {
+    std::string body;
+    body += sleep("Watch", "2024-03-04 23:00:00 +0100", "2024-03-05 03:00:00 +0100", "AsleepCore");
+    body += sleep("Watch", "2024-03-05 03:00:00 +0100", "2024-03-05 07:00:00 +0100", "AsleepDeep");
+    body += sleep("Watch", "2024-03-05 14:00:00 +0100", "2024-03-05 14:35:00 +0100", "AsleepCore");
+    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_FALSE(r.nights[0].is_nap);
+    EXPECT_TRUE(r.nights[1].is_nap);
+    EXPECT_EQ(r.nights[1].window_start, utc("2024-03-05 14:00:00 +0100"));
+    EXPECT_EQ(r.nights[1].label_date, boost::gregorian::date(2024, 3, 5));
+}
+
+TEST(AppleHealthImporter, NightAcrossDaylightSavingChange) {
+    // US spring forward on 2024-03-10 at 02:00 PST: the record ends in PDT.
+    const std::string tz = "America/Los_Angeles";
+    std::string body;
+    body += sleep("Watch", "2024-03-09 23:00:00 -0800", "2024-03-10 01:30:00 -0800", "AsleepCore", tz);
+    body += sleep("Watch", "2024-03-10 01:30:00 -0800", "2024-03-10 03:30:00 -0700", "AsleepDeep", tz);
+    body += sleep("Watch", "2024-03-10 03:30:00 -0700", "2024-03-10 07:00:00 -0700", "AsleepREM", tz);
+    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 3u);
+    EXPECT_EQ(b.records[1].end - b.records[1].start, 3600);  // 01:30 PST to 03:30 PDT is one hour
+    EXPECT_EQ(b.records[1].utc_offset_min, -480);
+    EXPECT_EQ(b.records[2].utc_offset_min, -420);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_DOUBLE_EQ(r.nights[0].tib_min(), 7 * 60.0);
+    EXPECT_EQ(r.nights[0].utc_offset_min, -480);
+    EXPECT_EQ(r.nights[0].label_date, boost::gregorian::date(2024, 3, 10));
+}
+
+TEST(AppleHealthImporter, GenericAsleepOverStagedRecordsOfTheSameSource) {
+    // Newer firmware writes an AsleepUnspecified record over its own stages:
+    // the stages win (summing both would double the sleep time).
+    std::string body;
+    body += sleep("Watch", "2024-03-04 23:00:00 +0100", "2024-03-05 07:00:00 +0100", "AsleepUnspecified");
+    body += sleep("Watch", "2024-03-04 23:00:00 +0100", "2024-03-05 02:00:00 +0100", "AsleepCore");
+    body += sleep("Watch", "2024-03-05 02:00:00 +0100", "2024-03-05 04:00:00 +0100", "AsleepDeep");
+    body += sleep("Watch", "2024-03-05 04:00:00 +0100", "2024-03-05 07:00:00 +0100", "AsleepREM");
+    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 4u);
+    EXPECT_EQ(b.records[0].stage, Stage::Asleep);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const std::vector<Segment> expected = {
+        {utc("2024-03-04 23:00:00 +0100"), utc("2024-03-05 02:00:00 +0100"), Stage::Light},
+        {utc("2024-03-05 02:00:00 +0100"), utc("2024-03-05 04:00:00 +0100"), Stage::Deep},
+        {utc("2024-03-05 04:00:00 +0100"), utc("2024-03-05 07:00:00 +0100"), Stage::REM},
+    };
+    EXPECT_EQ(r.nights[0].segments, expected);
+}
+
+TEST(AppleHealthImporter, OlderAsleepValueIsUnstagedSleep) {
+    const ImportBatch b = import_buffer(
+        export_xml(sleep("iPhone", "2019-03-04 23:00:00 +0100", "2019-03-05 07:00:00 +0100", "Asleep")),
+        "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 1u);
+    EXPECT_EQ(b.records[0].stage, Stage::Asleep);
+}
+
+TEST(AppleHealthImporter, DamagedSleepRecordsAreSkippedWithTheirLine) {
+    // Lines: the export_xml header is 13 lines, so the body starts on line 14.
+    std::string body;
+    body += sleep("Watch", "2024-03-04 23:00:00 +0100", "2024-03-05 02:00:00 +0100", "AsleepCore");  // 14
+    body += sleep("Watch", "2023-13-05 23:14:00 -0800", "2023-12-06 02:00:00 -0800", "AsleepCore");  // 15
+    body += sleep("Watch", "2024-03-05 02:00:00 +0100", "2024-03-05 03:00:00 +0100", "AsleepLight");  // 16
+    body += sleep("Watch", "2024-03-05 03:00:00 +0100", "2024-03-05 02:00:00 +0100", "AsleepDeep");  // 17
+    body += sleep("Wat\x0b" "ch", "2024-03-05 03:00:00 +0100", "2024-03-05 04:00:00 +0100", "AsleepDeep");  // 18
+    body += sleep("Watch", "2024-03-05 04:00:00", "2024-03-05 05:00:00 +0100", "AsleepREM");  // 19
+    body += sleep("Watch", "2024-03-05 05:00:00 +0100", "2024-03-05 06:00:00 +0100", "AsleepREM",
+                  "", " device=\"&bogus;\"");  // 20
+    body += sleep("Watch", "2024-03-05 06:00:00 +0100", "2024-03-05 07:00:00 +0100", "AsleepREM");  // 21
+    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
+    ASSERT_EQ(b.records.size(), 2u);
+    EXPECT_EQ(b.records[0].line, 14u);
+    EXPECT_EQ(b.records[1].line, 21u);
+    ASSERT_EQ(b.warnings.size(), 6u);
+    std::vector<std::string> got;
+    for (const Warning& w : b.warnings) {
+        EXPECT_EQ(w.file, "export.xml");
+        got.push_back(std::to_string(w.line) + ": " + w.message);
+    }
+    const std::vector<std::string> expected = {
+        "15: Record startDate \"2023-13-05 23:14:00 -0800\": month 13 out of range; record skipped",
+        "16: Record value \"HKCategoryValueSleepAnalysisAsleepLight\": unknown sleep analysis value "
+        "(expected InBed, AsleepUnspecified, Asleep, Awake, AsleepCore, AsleepDeep or AsleepREM); "
+        "record skipped",
+        "17: Record endDate \"2024-03-05 02:00:00 +0100\": not after startDate \"2024-03-05 "
+        "03:00:00 +0100\"; record skipped",
+        "18: Record: not well-formed (invalid token) (column 81); record skipped",
+        "19: Record startDate \"2024-03-05 04:00:00\": no UTC offset; record skipped",
+        "20: Record: undefined entity (column 106); record skipped",
+    };
+    EXPECT_EQ(got, expected);
+}
+
+TEST(AppleHealthImporter, TruncatedFileIsAnErrorNamingTheFile) {
+    const std::string full = export_xml(
+        sleep("Watch", "2024-03-04 23:00:00 +0100", "2024-03-05 02:00:00 +0100", "AsleepCore", "Europe/Berlin") +
+        sleep("Watch", "2024-03-05 02:00:00 +0100", "2024-03-05 07:00:00 +0100", "AsleepDeep"));
+    // Cut inside the first sleep record's children: the element is cut off.
+    const std::size_t cut = full.find("<MetadataEntry") + 5;
+    try {
+        import_buffer(full.substr(0, cut), "export.xml", kOptions);
+        FAIL() << "no error";
+    } catch (const ParseError& e) {
+        EXPECT_STREQ(e.what(),
+                     "export.xml:14: Record: element cut off at the end of the file (truncated "
+                     "export? download or unzip it again)");
+    }
+    // Cut after the last record: no closing root element.
+    const std::size_t cut2 = full.find("</HealthData>");
+    try {
+        import_buffer(full.substr(0, cut2), "export.xml", kOptions);
+        FAIL() << "no error";
+    } catch (const ParseError& e) {
+        EXPECT_STREQ(e.what(),
+                     "export.xml:18: HealthData: file ends before </HealthData> (truncated "
+                     "export? download or unzip it again)");
+    }
+}
+
+TEST(AppleHealthImporter, NotAnExportIsAnError) {
+    try {
+        import_buffer("<?xml version=\"1.0\"?>\n<ClinicalDocument/>\n", "export_cda.xml", kOptions,
+                      "apple_health");
+        FAIL() << "no error";
+    } catch (const ParseError& e) {
+        EXPECT_STREQ(e.what(),
+                     "export_cda.xml: HealthData: no <HealthData> root element in the first 0 KiB: "
+                     "not an Apple Health export.xml");
+    }
+}
+
+TEST(AppleHealthImporter, DietaryMagnesiumBecomesIntake) {
+    auto mg = [](const std::string& at, const std::string& value, const std::string& unit) {
+        return "<Record type=\"HKQuantityTypeIdentifierDietaryMagnesium\" sourceName=\"MyFitnessPal\" "
+               "sourceVersion=\"23.1\" unit=\"" +
+               unit + "\" creationDate=\"" + at + "\" startDate=\"" + at + "\" endDate=\"" + at +
+               "\" value=\"" + value + "\"/>";
+    };
+    std::string body;
+    body += " " + mg("2024-03-04 08:00:00 +0100", "112.5", "mg") + "\n";                    // 14
+    body += " " + mg("2024-03-04 13:00:00 +0100", "0.2", "g") + "\n";                        // 15
+    body += " " + mg("2024-03-04 19:00:00 +0100", "abc", "mg") + "\n";                       // 16
+    body += " " + mg("2024-03-04 20:00:00 +0100", "5", "kcal") + "\n";                       // 17
+    // A food correlation repeats the 08:00 sample inside it.
+    body += " <Correlation type=\"HKCorrelationTypeIdentifierFood\" sourceName=\"MyFitnessPal\">\n  " +
+            mg("2024-03-04 08:00:00 +0100", "112.5", "mg") + "\n </Correlation>\n";
+    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
+    EXPECT_TRUE(b.records.empty());
+    ASSERT_EQ(b.doses.size(), 2u);
+    EXPECT_EQ(b.doses[0].time, utc("2024-03-04 08:00:00 +0100"));
+    EXPECT_EQ(b.doses[0].utc_offset_min, 60);
+    EXPECT_DOUBLE_EQ(b.doses[0].mg_elemental, 112.5);
+    EXPECT_EQ(b.doses[0].kind, IntakeKind::Dietary);
+    EXPECT_EQ(b.doses[0].source, "MyFitnessPal");
+    EXPECT_EQ(b.doses[0].line, 14u);
+    EXPECT_DOUBLE_EQ(b.doses[1].mg_elemental, 200.0);
+    ASSERT_EQ(b.warnings.size(), 2u);
+    EXPECT_EQ(b.warnings[0].line, 16u);
+    EXPECT_EQ(b.warnings[0].message,
+              "Record value \"abc\": not a non-negative number of magnesium; record skipped");
+    EXPECT_EQ(b.warnings[1].line, 17u);
+    EXPECT_EQ(b.warnings[1].message, "Record unit \"kcal\": expected mg, g or mcg; record skipped");
+}
+
+TEST(AppleHealthImporter, FindsEveryRecordAcrossChunkBoundaries) {
+    // ~9 MiB of heart-rate records with a sleep record every 301 lines, so
+    // sleep records straddle the 2 MiB read chunks at many offsets; records
+    // are also spread over several lines to cross boundaries mid-tag.
+    std::string body;
+    std::vector<std::uint32_t> expected_lines;
+    std::uint32_t line = 14;
+    const UtcSeconds t0 = utc("2024-01-01 22:00:00 +0100");
+    int k = 0;
+    while (body.size() < (std::size_t{9} << 20)) {
+        if (line % 301 == 0) {
+            const std::string start = format_local_iso(t0 + k * 86400, 60);
+            const std::string end = format_local_iso(t0 + k * 86400 + 3600, 60);
+            auto apple = [](std::string iso) {
+                // 2024-01-01T22:00:00+01:00 -> 2024-01-01 22:00:00 +0100
+                iso[10] = ' ';
+                return iso.substr(0, 19) + " " + iso.substr(19, 3) + iso.substr(23, 2);
+            };
+            expected_lines.push_back(line);
+            body += " <Record type=\"HKCategoryTypeIdentifierSleepAnalysis\"\n   sourceName=\"Watch\" startDate=\"" +
+                    apple(start) + "\" endDate=\"" + apple(end) +
+                    "\"\n   value=\"HKCategoryValueSleepAnalysisAsleepCore\">\n  <MetadataEntry key=\"HKTimeZone\" "
+                    "value=\"Europe/Paris\"/>\n </Record>\n";
+            line += 5;
+            ++k;
+        } else {
+            body += heart_rate("2024-01-01 10:00:00 +0100", std::to_string(40 + line % 60));
+            ++line;
+        }
+    }
+    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
+    EXPECT_TRUE(b.warnings.empty());
+    ASSERT_EQ(b.records.size(), expected_lines.size());
+    for (std::size_t i = 0; i < b.records.size(); ++i) {
+        EXPECT_EQ(b.records[i].line, expected_lines[i]) << i;
+        EXPECT_EQ(b.records[i].start, t0 + static_cast<UtcSeconds>(i) * 86400) << i;
+        EXPECT_EQ(b.records[i].tz_name, "Europe/Paris") << i;
+    }
+}
+
+TEST(AppleHealthImporter, ReportsProgress) {
+    std::string body;
+    while (body.size() < (std::size_t{40} << 20)) body += heart_rate("2024-01-01 10:00:00 +0100");
+    const std::string xml = export_xml(body);
+    ImportOptions options;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
+    options.progress = [&](std::uint64_t done, std::uint64_t total) { calls.emplace_back(done, total); };
+    import_buffer(xml, "export.xml", options);
+    ASSERT_GE(calls.size(), 2u);
+    EXPECT_EQ(calls.back(), std::make_pair(std::uint64_t{xml.size()}, std::uint64_t{xml.size()}));
+    for (std::size_t i = 1; i < calls.size(); ++i) EXPECT_GT(calls[i].first, calls[i - 1].first);
+}
+
+std::filesystem::path zip64_fixture() {
+    return testing::source_dir() / "tests/fixtures/apple_health/export_zip64.zip";
+}
+
+TEST(AppleHealthImporter, Zip64WithLocalisedEntryName) {
+    importers::ImportReport report;
+    const ImportBatch b = import_paths({zip64_fixture().string()}, kOptions, &report);
+    ASSERT_EQ(report.imported.size(), 1u);
+    EXPECT_EQ(report.imported[0].first, zip64_fixture().string() + ":apple_health_export/导出.xml");
+    EXPECT_EQ(report.imported[0].second, "apple_health");
+    ASSERT_EQ(report.skipped.size(), 1u);
+    EXPECT_EQ(report.skipped[0].name, zip64_fixture().string() + ":apple_health_export/export_cda.xml");
+    ASSERT_EQ(b.records.size(), 3u);
+    EXPECT_EQ(b.sources[0].name, "李的 Apple Watch");
+    EXPECT_EQ(b.records[0].tz_name, "Asia/Shanghai");
+    EXPECT_EQ(b.records[0].line, 10u);
+    EXPECT_EQ(b.files[b.records[0].file], report.imported[0].first);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_EQ(r.nights[0].label_date, boost::gregorian::date(2024, 5, 2));
+}
+
+TEST(AppleHealthImporter, FolderWithTheExport) {
+    testing::TempDir dir;
+    dir.write("apple_health_export/export.xml",
+              export_xml(sleep("Watch", "2024-03-04 23:00:00 +0100", "2024-03-05 07:00:00 +0100", "AsleepCore")));
+    dir.write("apple_health_export/export_cda.xml",
+              "<?xml version=\"1.0\"?>\n<ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>\n");
+    importers::ImportReport report;
+    const ImportBatch b = import_paths({dir.path().string()}, kOptions, &report);
+    EXPECT_EQ(b.records.size(), 1u);
+    ASSERT_EQ(report.imported.size(), 1u);
+    EXPECT_EQ(report.skipped.size(), 1u);
+}
+
+TEST(AppleHealthImporter, TruncatedZipIsAnErrorNamingTheFile) {
+    const std::string bytes = testing::read_file(zip64_fixture());
+    testing::TempDir dir;
+    // Cut in the middle of the first entry's data: no central directory.
+    const auto path = dir.write("export.zip", bytes.substr(0, bytes.size() / 3));
+    try {
+        import_paths({path.string()}, kOptions);
+        FAIL() << "no error";
+    } catch (const ParseError& e) {
+        EXPECT_EQ(e.file(), path.string());
+        EXPECT_EQ(std::string(e.what()).rfind(path.string() + ": ", 0), 0u) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace sleeparch
