@@ -40,6 +40,8 @@ Loaded load_nights(const ImportFlags& flags);
 void set_nights_command(CLI::App& app);
 void set_formats_command(CLI::App& app);
 void set_demo_command(CLI::App& app);
+void set_compare_command(CLI::App& app);
+void set_serum_command(CLI::App& app);
 // subcommand declarations (keep this line: one declaration per subcommand above it)
 
 }  // namespace sleeparch::cli

@@ -16,8 +16,17 @@ void set_demo_command(CLI::App& app) {
     sub->callback([data]() {
         if (!std::filesystem::is_directory(*data))
             throw IoError(*data, "sample folder not found (pass --data)");
+        // The device exports; the simulated ground truth (hypnograms/) only
+        // when no export has been generated.
         ImportFlags flags;
-        flags.paths = {*data};
+        for (const char* sub : {"apple_health", "fitbit", "oura"}) {
+            const auto p = std::filesystem::path(*data) / sub;
+            if (std::filesystem::exists(p)) flags.paths.push_back(p.string());
+        }
+        // The simulated person lives in Europe/Berlin (data/README.md); Fitbit
+        // and plain hypnograms carry no offsets of their own.
+        flags.tz = "Europe/Berlin";
+        if (flags.paths.empty()) flags.paths.push_back((std::filesystem::path(*data) / "hypnograms").string());
         const Loaded loaded = load_nights(flags);
         std::cout << "sleeparch demo: " << loaded.report.imported.size() << " file(s) read from " << *data << "\n\n";
         const auto rows = select_nights(loaded, false, "", "");

@@ -189,7 +189,8 @@ NightMetrics compute_metrics(const Night& n) {
     int shifts = 0;
     std::optional<Stage> last_scored;
     int deep_bouts = 0, rem_bouts = 0;
-    UtcSeconds longest_deep = 0, longest_rem = 0;
+    UtcSeconds longest_deep = 0, longest_rem = 0, deep_run = 0, rem_run = 0;
+    Stage prev = Stage::Unscored;
     auto close_run = [&]() {
         if (!in_run) return;
         ++runs;
@@ -213,14 +214,18 @@ NightMetrics compute_metrics(const Night& n) {
             if (last_scored && *last_scored != s.stage) ++shifts;
             last_scored = s.stage;
         }
-        // Adjacent segments never share a stage, so each Deep/REM segment is a bout.
+        // Maximal runs: a segment continues the bout when the one before it
+        // had the same stage (segments need not be merged).
         if (s.stage == Stage::Deep) {
-            ++deep_bouts;
-            longest_deep = std::max(longest_deep, len);
+            deep_run = prev == Stage::Deep ? deep_run + len : len;
+            if (prev != Stage::Deep) ++deep_bouts;
+            longest_deep = std::max(longest_deep, deep_run);
         } else if (s.stage == Stage::REM) {
-            ++rem_bouts;
-            longest_rem = std::max(longest_rem, len);
+            rem_run = prev == Stage::REM ? rem_run + len : len;
+            if (prev != Stage::REM) ++rem_bouts;
+            longest_rem = std::max(longest_rem, rem_run);
         }
+        prev = s.stage;
     }
     close_run();
     m.waso_min = minutes(waso);

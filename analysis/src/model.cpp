@@ -1,12 +1,15 @@
 #include "sleeparch/model.hpp"
 
+#include <cctype>
 #include <stdexcept>
 #include <string>
 
 namespace sleeparch {
 
 std::string Source::label() const {
-    if (name.empty() || name == format) return format;
+    std::string lname = name;
+    for (char& c : lname) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name.empty() || lname == format) return name.empty() ? format : name;
     if (format.empty()) return name;
     return name + " (" + format + ")";
 }

@@ -156,51 +156,44 @@ double optimal_block_length(std::span<const double> x) {
     std::vector<double> e(n);
     for (std::size_t i = 0; i < n; ++i) e[i] = x[i] - m0;
 
-    const int kn = std::max(5, static_cast<int>(std::ceil(std::sqrt(std::log10(nd)))));
-    const int mmax = std::min(static_cast<int>(std::ceil(std::sqrt(nd))) + kn, static_cast<int>(n) - 1);
+    const int kn = std::max(5, static_cast<int>(std::log10(nd)));
+    const int mmax = std::min(static_cast<int>(std::ceil(std::sqrt(nd))) + kn, static_cast<int>(n) - 2);
     const double bmax = std::ceil(std::min(3.0 * std::sqrt(nd), nd / 3.0));
     const double cv = 2.0 * std::sqrt(std::log10(nd) / nd);
 
-    // Autocovariances (1/n) up to mmax + kn so every window can be checked.
-    const int top = std::min(mmax + kn, static_cast<int>(n) - 1);
-    std::vector<double> acv(static_cast<std::size_t>(top) + 1, 0.0);
-    for (int k = 0; k <= top; ++k) {
-        double s = 0;
-        for (std::size_t t = static_cast<std::size_t>(k); t < n; ++t) s += e[t] * e[t - k];
-        acv[static_cast<std::size_t>(k)] = s / nd;
+    // Autocovariances (1/n) and absolute autocorrelations, the latter each
+    // normalised by the two overlapping sums of squares (arch's estimator).
+    std::vector<double> acv(static_cast<std::size_t>(mmax) + 1, 0.0);
+    std::vector<double> acorr(static_cast<std::size_t>(mmax) + 1, 0.0);
+    int opt_m = -1;
+    for (int i = 0; i <= mmax; ++i) {
+        const auto iu = static_cast<std::size_t>(i);
+        double v1 = 0, v2 = 0, cross = 0;
+        for (std::size_t t = iu + 1; t < n; ++t) v1 += e[t] * e[t];
+        for (std::size_t t = 0; t + iu + 1 < n; ++t) v2 += e[t] * e[t];
+        for (std::size_t t = iu; t < n; ++t) cross += e[t] * e[t - iu];
+        acv[iu] = cross / nd;
+        acorr[iu] = (v1 > 0 && v2 > 0) ? std::fabs(cross) / std::sqrt(v1 * v2) : 0.0;
+        if (i >= kn && opt_m < 0) {
+            bool quiet = true;
+            for (int j = i - kn; j < i && quiet; ++j) quiet = acorr[static_cast<std::size_t>(j)] < cv;
+            if (quiet) opt_m = i - kn;
+        }
     }
     if (!(acv[0] > 0)) return 1.0;
-    auto insignificant = [&](int k) { return std::fabs(acv[static_cast<std::size_t>(k)] / acv[0]) < cv; };
+    int M = opt_m >= 0 ? 2 * std::max(opt_m, 1) : mmax;
+    M = std::min(M, mmax);
 
-    int mhat = -1;
-    for (int m = 1; m + kn <= top && mhat < 0; ++m) {
-        bool all = true;
-        for (int j = 1; j <= kn && all; ++j) all = insignificant(m + j);
-        if (all) mhat = m;
-    }
-    if (mhat < 0) {
-        // No quiet stretch: the largest significant lag (Patton's code).
-        mhat = 1;
-        for (int k = 1; k <= mmax; ++k)
-            if (!insignificant(k)) mhat = k;
-    }
-    const int M = std::min(2 * mhat, mmax);
-
-    auto lambda = [](double s) {
-        s = std::fabs(s);
-        if (s <= 0.5) return 1.0;
-        if (s <= 1.0) return 2.0 * (1.0 - s);
-        return 0.0;
-    };
     double g = 0, lr = acv[0];
     for (int k = 1; k <= M; ++k) {
-        const double w = lambda(static_cast<double>(k) / M);
+        const double s = static_cast<double>(k) / M;
+        const double w = s <= 0.5 ? 1.0 : 2.0 * (1.0 - s);
         g += 2.0 * w * k * acv[static_cast<std::size_t>(k)];
         lr += 2.0 * w * acv[static_cast<std::size_t>(k)];
     }
     const double d_sb = 2.0 * lr * lr;
     if (!(d_sb > 0)) return 1.0;
-    double b = std::cbrt(2.0 * g * g / d_sb) * std::cbrt(nd);
+    const double b = std::cbrt(2.0 * g * g / d_sb) * std::cbrt(nd);
     if (!std::isfinite(b)) return 1.0;
     return std::clamp(b, 1.0, std::max(1.0, bmax));
 }

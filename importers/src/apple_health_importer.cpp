@@ -11,6 +11,13 @@
 // warning and error names its line. See FORMATS.md, Apple Health.
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +34,10 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SLEEPARCH_APPLE_AVX2 1
+#include <immintrin.h>
 #endif
 
 #include "sleeparch/error.hpp"
@@ -51,7 +62,7 @@ constexpr std::size_t kLongestNeedle = kMagnesiumNeedle.size();
 
 // Read size: large enough that per-chunk costs vanish, small enough to stay
 // in L2 while it is scanned twice (type search, newline count).
-constexpr std::size_t kChunk = std::size_t{2} << 20;
+constexpr std::size_t kChunk = std::size_t{1} << 20;
 // Longest start tag searched back from a type value, and longest kept element.
 constexpr std::size_t kMaxStartTag = std::size_t{64} << 10;
 constexpr std::size_t kMaxElement = std::size_t{1} << 20;
@@ -73,7 +84,25 @@ std::unique_ptr<char, AlignedFree> allocate_aligned(std::size_t n) {
     return std::unique_ptr<char, AlignedFree>(static_cast<char*>(p));
 }
 
-std::size_t count_newlines(const char* p, std::size_t n) {
+bool matches_at(const char* b, std::size_t s, std::size_t to, std::string_view needle) {
+    return s + needle.size() <= to && std::memcmp(b + s, needle.data(), needle.size()) == 0;
+}
+
+// A candidate anchor (the byte at offset kAnchor of a needle) verified in full.
+inline bool check_anchor(const char* b, std::size_t q, std::size_t to, Kind& kind) {
+    const std::size_t s = q - kAnchor;
+    if (b[q] == 'S' && matches_at(b, s, to, kSleepNeedle)) {
+        kind = Kind::Sleep;
+        return true;
+    }
+    if (b[q] == 'D' && matches_at(b, s, to, kMagnesiumNeedle)) {
+        kind = Kind::Magnesium;
+        return true;
+    }
+    return false;
+}
+
+std::size_t count_newlines_scalar(const char* p, std::size_t n) {
     std::size_t count = 0;
     std::size_t i = 0;
 #if defined(__SSE2__)
@@ -97,8 +126,83 @@ std::size_t count_newlines(const char* p, std::size_t n) {
     return count;
 }
 
-bool matches_at(const char* b, std::size_t s, std::size_t to, std::string_view needle) {
-    return s + needle.size() <= to && std::memcmp(b + s, needle.data(), needle.size()) == 0;
+// Scans anchors [q, q_end) in vector blocks; returns the needle start of
+// the first verified candidate or SIZE_MAX, leaving q where blocks ended.
+std::size_t scan_blocks_sse2(const char* b, std::size_t& q, std::size_t q_end, std::size_t to,
+                             Kind& kind) {
+#if defined(__SSE2__)
+    const __m128i cs = _mm_set1_epi8('S'), ca = _mm_set1_epi8('A');
+    const __m128i cd = _mm_set1_epi8('D'), cm = _mm_set1_epi8('M');
+    while (q + 7 + 16 <= to && q + 16 <= q_end) {
+        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
+        const __m128i v5 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 5));
+        const __m128i v7 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 7));
+        const __m128i hit =
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v5, ca)),
+                         _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm)));
+        unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+        while (mask != 0) {
+            const std::size_t at = q + static_cast<std::size_t>(__builtin_ctz(mask));
+            if (check_anchor(b, at, to, kind)) return at - kAnchor;
+            mask &= mask - 1;
+        }
+        q += 16;
+    }
+#endif
+    return SIZE_MAX;
+}
+
+#if defined(SLEEPARCH_APPLE_AVX2)
+__attribute__((target("avx2"))) std::size_t count_newlines_avx2(const char* p, std::size_t n) {
+    std::size_t count = 0;
+    std::size_t i = 0;
+    const __m256i nl = _mm256_set1_epi8('\n');
+    const __m256i zero = _mm256_setzero_si256();
+    while (i + 32 <= n) {
+        __m256i acc = zero;
+        const std::size_t blocks = std::min<std::size_t>((n - i) / 32, 255);
+        for (std::size_t b = 0; b < blocks; ++b, i += 32) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(v, nl));
+        }
+        const __m256i sums = _mm256_sad_epu8(acc, zero);
+        count += static_cast<std::size_t>(_mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) +
+                                          _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3));
+    }
+    return count + count_newlines_scalar(p + i, n - i);
+}
+
+__attribute__((target("avx2"))) std::size_t scan_blocks_avx2(const char* b, std::size_t& q,
+                                                             std::size_t q_end, std::size_t to,
+                                                             Kind& kind) {
+    const __m256i cs = _mm256_set1_epi8('S'), ca = _mm256_set1_epi8('A');
+    const __m256i cd = _mm256_set1_epi8('D'), cm = _mm256_set1_epi8('M');
+    while (q + 7 + 32 <= to && q + 32 <= q_end) {
+        const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q));
+        const __m256i v5 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 5));
+        const __m256i v7 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 7));
+        const __m256i hit = _mm256_or_si256(
+            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cs), _mm256_cmpeq_epi8(v5, ca)),
+            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cd), _mm256_cmpeq_epi8(v7, cm)));
+        unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(hit));
+        while (mask != 0) {
+            const std::size_t at = q + static_cast<std::size_t>(__builtin_ctz(mask));
+            if (check_anchor(b, at, to, kind)) return at - kAnchor;
+            mask &= mask - 1;
+        }
+        q += 32;
+    }
+    return SIZE_MAX;
+}
+
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+#endif
+
+std::size_t count_newlines(const char* p, std::size_t n) {
+#if defined(SLEEPARCH_APPLE_AVX2)
+    if (kHaveAvx2) return count_newlines_avx2(p, n);
+#endif
+    return count_newlines_scalar(p, n);
 }
 
 // Position of the next needle start in [from, to) whose needle lies wholly
@@ -114,43 +218,18 @@ std::size_t find_type_value(const char* b, std::size_t from, std::size_t to, Kin
         }
         return to;
     }
-    auto check = [&](std::size_t q) -> bool {
-        const std::size_t s = q - kAnchor;
-        if (b[q] == 'S' && matches_at(b, s, to, kSleepNeedle)) {
-            kind = Kind::Sleep;
-            return true;
-        }
-        if (b[q] == 'D' && matches_at(b, s, to, kMagnesiumNeedle)) {
-            kind = Kind::Magnesium;
-            return true;
-        }
-        return false;
-    };
     std::size_t q = from + kAnchor;
     // Anchors whose sleep needle fits; the longer needle is bounds-checked
     // by matches_at.
     const std::size_t q_end = to - kSleepNeedle.size() + kAnchor + 1;
-#if defined(__SSE2__)
-    const __m128i cs = _mm_set1_epi8('S'), ca = _mm_set1_epi8('A');
-    const __m128i cd = _mm_set1_epi8('D'), cm = _mm_set1_epi8('M');
-    while (q + 7 + 16 <= to && q + 16 <= q_end) {
-        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
-        const __m128i v5 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 5));
-        const __m128i v7 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 7));
-        const __m128i hit =
-            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v5, ca)),
-                         _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm)));
-        unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-        while (mask != 0) {
-            const std::size_t at = q + static_cast<std::size_t>(__builtin_ctz(mask));
-            if (check(at)) return at - kAnchor;
-            mask &= mask - 1;
-        }
-        q += 16;
-    }
+    std::size_t found = SIZE_MAX;
+#if defined(SLEEPARCH_APPLE_AVX2)
+    if (kHaveAvx2) found = scan_blocks_avx2(b, q, q_end, to, kind);
 #endif
+    if (found == SIZE_MAX) found = scan_blocks_sse2(b, q, q_end, to, kind);
+    if (found != SIZE_MAX) return found;
     for (; q < q_end; ++q) {
-        if (check(q)) return q - kAnchor;
+        if (check_anchor(b, q, to, kind)) return q - kAnchor;
     }
     return to;
 }
@@ -274,122 +353,67 @@ struct ParserFree {
     void operator()(XML_Parser p) const { XML_ParserFree(p); }
 };
 
-// State of one read(): the window over the input, the line count, and what
-// has been emitted so far.
-class Reader {
+// One kept element on its way to expat, or a scanner warning kept in order
+// with the elements around it.
+struct Job {
+    enum Type : std::uint8_t { Sleep, Magnesium, Note } type = Note;
+    std::uint64_t line = 0;
+    std::size_t column_base = 0;  // bytes between the line start and the element's '<'
+    std::string text;             // the element, or the warning
+};
+
+// Parses kept elements with expat and emits records, doses and warnings.
+class ElementSink {
 public:
-    Reader(ByteSource& source, const std::string& display_name, const ImportOptions& options,
-           ImportBatch& out)
-        : source_(source),
-          name_(display_name),
-          options_(options),
-          out_(out),
-          buffer_(allocate_aligned(kCarry + kChunk)),
-          parser_(XML_ParserCreate("UTF-8")) {
+    ElementSink(const std::string& name, const ImportOptions& options, ImportBatch& out)
+        : name_(name), options_(options), out_(out), parser_(XML_ParserCreate("UTF-8")) {
         if (!parser_) throw std::bad_alloc();
-        total_ = source_.size();
+        // A salt set once spares expat a getrandom() call per element;
+        // elements are at most 1 MiB, so hash flooding has nothing to work with.
+        salt_ = static_cast<unsigned long>(
+            reinterpret_cast<std::uintptr_t>(this) ^
+            static_cast<std::uintptr_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+        file_ = out_.add_file(name_);
     }
 
-    void run();
+    void process(const Job& job) {
+        switch (job.type) {
+            case Job::Note:
+                warn(job.line, job.text);
+                break;
+            case Job::Sleep:
+                if (parse_element(job)) emit_sleep(job.line);
+                break;
+            case Job::Magnesium:
+                if (parse_element(job)) emit_magnesium(job.line);
+                break;
+        }
+    }
 
 private:
-    // Moves [keep, end_) below kCarry and reads the next chunk behind it.
-    void refill(std::size_t keep);
-    std::uint64_t line_at(std::size_t pos);
     void warn(std::uint64_t line, std::string message) {
-        out_.warnings.push_back(Warning{name_, static_cast<std::uint32_t>(line), std::move(message)});
+        out_.warnings.push_back(Warning{name_, static_cast<std::uint32_t>(std::min<std::uint64_t>(line, UINT32_MAX)),
+                                        std::move(message)});
     }
-    // Handles the element whose needle starts at `s`; returns where the
-    // search resumes, or npos when the element continues past the window.
-    std::size_t handle(std::size_t s, Kind kind);
-    bool parse_element(std::size_t lt, std::size_t end, std::uint64_t line);
+    bool parse_element(const Job& job);
     void emit_sleep(std::uint64_t line);
     void emit_magnesium(std::uint64_t line);
     bool parse_time(const std::string& text, std::string_view attribute, std::uint64_t line,
                     ParsedTime& out);
     int source_index();
-    void check_root();
-    void check_end();
 
-    ByteSource& source_;
     const std::string& name_;
     const ImportOptions& options_;
     ImportBatch& out_;
-    std::unique_ptr<char, AlignedFree> buffer_;
     std::unique_ptr<std::remove_pointer_t<XML_Parser>, ParserFree> parser_;
+    unsigned long salt_ = 0;
     Fields fields_;
-
-    std::size_t begin_ = kCarry, end_ = kCarry;  // valid bytes of buffer_
-    std::uint64_t begin_offset_ = 0;             // input offset of buffer_[begin_]
-    bool eof_ = false;
-    std::uint64_t total_ = 0, done_ = 0, last_progress_ = 0;
-    std::uint64_t counted_offset_ = 0, counted_line_ = 1;  // line at counted_offset_
-    bool root_seen_ = false;
-
     std::uint32_t file_ = 0;
     std::map<std::tuple<std::string, std::string, std::string>, int> sources_;
     std::unordered_set<std::string> dose_keys_;
 };
 
-void Reader::refill(std::size_t keep) {
-    char* b = buffer_.get();
-    const std::size_t kept = end_ - keep;
-    // Callers keep at most one element plus the start-tag look-back.
-    const std::size_t new_begin = kCarry - kept;
-    if (kept > 0 && keep != new_begin) std::memmove(b + new_begin, b + keep, kept);
-    begin_offset_ += keep - begin_;
-    begin_ = new_begin;
-    end_ = kCarry;
-    while (end_ < kCarry + kChunk) {
-        const std::size_t n = source_.read(b + end_, kCarry + kChunk - end_);
-        if (n == 0) {
-            eof_ = true;
-            break;
-        }
-        end_ += n;
-        done_ += n;
-    }
-    if (options_.progress && (eof_ || done_ - last_progress_ >= kProgressEvery)) {
-        last_progress_ = done_;
-        options_.progress(done_, std::max(total_, done_));
-    }
-}
-
-std::uint64_t Reader::line_at(std::size_t pos) {
-    const std::uint64_t offset = begin_offset_ + (pos - begin_);
-    if (offset > counted_offset_) {
-        const std::size_t from = begin_ + static_cast<std::size_t>(counted_offset_ - begin_offset_);
-        counted_line_ += count_newlines(buffer_.get() + from, pos - from);
-        counted_offset_ = offset;
-    }
-    return counted_line_;
-}
-
-void Reader::check_root() {
-    const std::string_view window(buffer_.get() + begin_, end_ - begin_);
-    if (window.find("<HealthData") != std::string_view::npos) {
-        root_seen_ = true;
-        return;
-    }
-    if (window.empty()) throw ParseError(name_, 0, "HealthData", "empty file");
-    throw ParseError(name_, 0, "HealthData",
-                     "no <HealthData> root element in the first " +
-                         std::to_string((end_ - begin_) >> 10) +
-                         " KiB: not an Apple Health export.xml");
-}
-
-void Reader::check_end() {
-    const char* b = buffer_.get();
-    std::size_t e = end_;
-    while (e > begin_ && is_xml_space(b[e - 1])) --e;
-    constexpr std::string_view kClose = "</HealthData>";
-    if (e - begin_ >= kClose.size() && std::memcmp(b + e - kClose.size(), kClose.data(), kClose.size()) == 0)
-        return;
-    throw ParseError(name_, line_at(end_), "HealthData",
-                     "file ends before </HealthData> (truncated export? download or unzip it again)");
-}
-
-int Reader::source_index() {
+int ElementSink::source_index() {
     auto key = std::make_tuple(fields_.source_name, fields_.device, fields_.source_version);
     auto it = sources_.find(key);
     if (it != sources_.end()) return it->second;
@@ -403,8 +427,8 @@ int Reader::source_index() {
     return index;
 }
 
-bool Reader::parse_time(const std::string& text, std::string_view attribute, std::uint64_t line,
-                        ParsedTime& out) {
+bool ElementSink::parse_time(const std::string& text, std::string_view attribute,
+                             std::uint64_t line, ParsedTime& out) {
     const std::string field = "Record " + std::string(attribute) + " \"" + text + "\"";
     if (text.empty()) {
         warn(line, "Record " + std::string(attribute) + ": missing; record skipped");
@@ -426,7 +450,7 @@ bool Reader::parse_time(const std::string& text, std::string_view attribute, std
     return true;
 }
 
-void Reader::emit_sleep(std::uint64_t line) {
+void ElementSink::emit_sleep(std::uint64_t line) {
     std::string_view value = fields_.value;
     Record r;
     if (value.substr(0, kSleepValuePrefix.size()) == kSleepValuePrefix) {
@@ -484,7 +508,7 @@ void Reader::emit_sleep(std::uint64_t line) {
     out_.records.push_back(std::move(r));
 }
 
-void Reader::emit_magnesium(std::uint64_t line) {
+void ElementSink::emit_magnesium(std::uint64_t line) {
     double amount = 0;
     const char* first = fields_.value.data();
     const char* last = first + fields_.value.size();
@@ -521,22 +545,216 @@ void Reader::emit_magnesium(std::uint64_t line) {
     out_.doses.push_back(std::move(d));
 }
 
-bool Reader::parse_element(std::size_t lt, std::size_t end, std::uint64_t line) {
+bool ElementSink::parse_element(const Job& job) {
     XML_Parser p = parser_.get();
     XML_ParserReset(p, "UTF-8");
+    XML_SetHashSalt(p, salt_);
     fields_.clear();
     XML_SetUserData(p, &fields_);
     XML_SetElementHandler(p, on_start, on_end);
-    const char* data = buffer_.get() + lt;
-    const int len = static_cast<int>(end - lt);
-    if (XML_Parse(p, data, len, 1) == XML_STATUS_ERROR) {
-        const std::uint64_t at = line + XML_GetCurrentLineNumber(p) - 1;
-        warn(at, std::string("Record: ") + XML_ErrorString(XML_GetErrorCode(p)) +
-                     " (column " + std::to_string(XML_GetCurrentColumnNumber(p) + 1) +
-                     "); record skipped");
+    if (XML_Parse(p, job.text.data(), static_cast<int>(job.text.size()), 1) == XML_STATUS_ERROR) {
+        const XML_Size error_line = XML_GetCurrentLineNumber(p);
+        XML_Size column = XML_GetCurrentColumnNumber(p) + 1;
+        // Expat counts columns from the '<' on the element's first line.
+        if (error_line <= 1) column += job.column_base;
+        warn(job.line + (error_line > 0 ? error_line - 1 : 0),
+             std::string("Record: ") + XML_ErrorString(XML_GetErrorCode(p)) + " (column " +
+                 std::to_string(column) + "); record skipped");
         return false;
     }
     return true;
+}
+
+// Hands jobs to the sink: inline for small inputs, through a second thread
+// for large ones, so that expat's work overlaps reading and scanning. Jobs
+// go in batches through a bounded queue, and the sink sees them in order,
+// so the output is the same either way.
+class Pipeline {
+public:
+    Pipeline(ElementSink& sink, bool threaded) : sink_(sink) {
+        if (threaded) worker_ = std::thread([this] { work(); });
+    }
+    ~Pipeline() { stop(); }
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    void submit(Job&& job) {
+        if (!worker_.joinable()) {
+            sink_.process(job);
+            return;
+        }
+        batch_.push_back(std::move(job));
+        if (batch_.size() >= kBatch) flush();
+    }
+
+    // Waits for every job; rethrows what the worker threw.
+    void finish() {
+        if (worker_.joinable()) {
+            flush();
+            stop();
+        }
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    static constexpr std::size_t kBatch = 256;
+    static constexpr std::size_t kMaxQueued = 8;
+
+    void flush() {
+        if (batch_.empty()) return;
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed_; });
+        if (!failed_) queue_.push_back(std::move(batch_));
+        batch_.clear();
+        ready_.notify_one();
+    }
+
+    void stop() {
+        if (!worker_.joinable()) return;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            closed_ = true;
+        }
+        ready_.notify_one();
+        worker_.join();
+    }
+
+    void work() {
+        try {
+            for (;;) {
+                std::vector<Job> jobs;
+                {
+                    std::unique_lock<std::mutex> lock(mutex_);
+                    ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+                    if (queue_.empty()) return;
+                    jobs = std::move(queue_.front());
+                    queue_.pop_front();
+                }
+                space_.notify_one();
+                for (const Job& job : jobs) sink_.process(job);
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            error_ = std::current_exception();
+            failed_ = true;
+            queue_.clear();
+            space_.notify_one();
+        }
+    }
+
+    ElementSink& sink_;
+    std::thread worker_;
+    std::vector<Job> batch_;
+    std::mutex mutex_;
+    std::condition_variable ready_, space_;
+    std::deque<std::vector<Job>> queue_;
+    bool closed_ = false, failed_ = false;
+    std::exception_ptr error_;
+};
+
+// Inputs at least this large are parsed on a second thread.
+constexpr std::uint64_t kThreadedFrom = std::uint64_t{16} << 20;
+
+// State of one read(): the window over the input and the line count.
+class Reader {
+public:
+    Reader(ByteSource& source, const std::string& display_name, const ImportOptions& options,
+           ImportBatch& out)
+        : source_(source),
+          name_(display_name),
+          options_(options),
+          buffer_(allocate_aligned(kCarry + kChunk)),
+          sink_(display_name, options, out),
+          pipeline_(sink_, source.size() >= kThreadedFrom) {
+        total_ = source_.size();
+    }
+
+    void run();
+
+private:
+    // Moves [keep, end_) below kCarry and reads the next chunk behind it.
+    void refill(std::size_t keep);
+    std::uint64_t line_at(std::size_t pos);
+    void note(std::uint64_t line, std::string message) {
+        Job job;
+        job.type = Job::Note;
+        job.line = line;
+        job.text = std::move(message);
+        pipeline_.submit(std::move(job));
+    }
+    // Handles the element whose needle starts at `s`; returns where the
+    // search resumes, or npos when the element continues past the window.
+    std::size_t handle(std::size_t s, Kind kind);
+    void check_root();
+    void check_end();
+
+    ByteSource& source_;
+    const std::string& name_;
+    const ImportOptions& options_;
+    std::unique_ptr<char, AlignedFree> buffer_;
+    ElementSink sink_;
+    Pipeline pipeline_;
+
+    std::size_t begin_ = kCarry, end_ = kCarry;  // valid bytes of buffer_
+    std::uint64_t begin_offset_ = 0;             // input offset of buffer_[begin_]
+    bool eof_ = false;
+    std::uint64_t total_ = 0, done_ = 0, last_progress_ = 0;
+    std::uint64_t counted_offset_ = 0, counted_line_ = 1;  // line at counted_offset_
+};
+
+void Reader::refill(std::size_t keep) {
+    char* b = buffer_.get();
+    const std::size_t kept = end_ - keep;
+    // Callers keep at most one element plus the start-tag look-back.
+    const std::size_t new_begin = kCarry - kept;
+    if (kept > 0 && keep != new_begin) std::memmove(b + new_begin, b + keep, kept);
+    begin_offset_ += keep - begin_;
+    begin_ = new_begin;
+    end_ = kCarry;
+    while (end_ < kCarry + kChunk) {
+        const std::size_t n = source_.read(b + end_, kCarry + kChunk - end_);
+        if (n == 0) {
+            eof_ = true;
+            break;
+        }
+        end_ += n;
+        done_ += n;
+    }
+    if (options_.progress && (eof_ || done_ - last_progress_ >= kProgressEvery)) {
+        last_progress_ = done_;
+        options_.progress(done_, std::max(total_, done_));
+    }
+}
+
+std::uint64_t Reader::line_at(std::size_t pos) {
+    const std::uint64_t offset = begin_offset_ + (pos - begin_);
+    if (offset > counted_offset_) {
+        const std::size_t from = begin_ + static_cast<std::size_t>(counted_offset_ - begin_offset_);
+        counted_line_ += count_newlines(buffer_.get() + from, pos - from);
+        counted_offset_ = offset;
+    }
+    return counted_line_;
+}
+
+void Reader::check_root() {
+    const std::string_view window(buffer_.get() + begin_, end_ - begin_);
+    if (window.find("<HealthData") != std::string_view::npos) return;
+    if (window.empty()) throw ParseError(name_, 0, "HealthData", "empty file");
+    throw ParseError(name_, 0, "HealthData",
+                     "no <HealthData> root element in the first " +
+                         std::to_string((end_ - begin_) >> 10) +
+                         " KiB: not an Apple Health export.xml");
+}
+
+void Reader::check_end() {
+    const char* b = buffer_.get();
+    std::size_t e = end_;
+    while (e > begin_ && is_xml_space(b[e - 1])) --e;
+    constexpr std::string_view kClose = "</HealthData>";
+    if (e - begin_ >= kClose.size() && std::memcmp(b + e - kClose.size(), kClose.data(), kClose.size()) == 0)
+        return;
+    throw ParseError(name_, line_at(end_), "HealthData",
+                     "file ends before </HealthData> (truncated export? download or unzip it again)");
 }
 
 std::size_t Reader::handle(std::size_t s, Kind kind) {
@@ -553,7 +771,7 @@ std::size_t Reader::handle(std::size_t s, Kind kind) {
             throw ParseError(name_, line_at(lt), "Record",
                              "element cut off at the end of the file (truncated export? download "
                              "or unzip it again)");
-        warn(line_at(lt), "Record: start tag longer than 1 MiB; record skipped");
+        note(line_at(lt), "Record: start tag longer than 1 MiB; record skipped");
         return s + 1;
     }
     // The type value must open this <Record>'s own type attribute.
@@ -582,22 +800,23 @@ std::size_t Reader::handle(std::size_t s, Kind kind) {
                 throw ParseError(name_, line_at(lt), "Record",
                                  "element cut off at the end of the file (truncated export? "
                                  "download or unzip it again)");
-            warn(line_at(lt), "Record: no </Record> within 1 MiB; record skipped");
+            note(line_at(lt), "Record: no </Record> within 1 MiB; record skipped");
             return tag.gt + 1;
         }
     }
-    const std::uint64_t line = line_at(lt);
-    if (!parse_element(lt, end, line)) return tag.gt + 1;
-    if (kind == Kind::Sleep) {
-        emit_sleep(line);
-    } else {
-        emit_magnesium(line);
-    }
+    Job job;
+    job.type = kind == Kind::Sleep ? Job::Sleep : Job::Magnesium;
+    job.line = line_at(lt);
+    const void* nl = memrchr(b + begin_, '\n', lt - begin_);
+    job.column_base = lt - (nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1 : begin_);
+    job.text.assign(b + lt, end - lt);
+    pipeline_.submit(std::move(job));
+    // A damaged element is skipped by expat as a whole; a <Record> nested in
+    // it is not searched for (records never nest in an export).
     return end;
 }
 
 void Reader::run() {
-    file_ = out_.add_file(name_);
     refill(end_);
     check_root();
     std::size_t pos = begin_;
@@ -629,6 +848,7 @@ void Reader::run() {
         refill(keep);
         pos = begin_ + static_cast<std::size_t>(pos_offset - begin_offset_);
     }
+    pipeline_.finish();
     check_end();
     if (options_.progress && last_progress_ != done_) options_.progress(done_, std::max(total_, done_));
 }

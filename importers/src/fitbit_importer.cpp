@@ -155,6 +155,8 @@ private:
         }
         UtcSeconds start_utc = start.has_offset ? start.utc() : clock.utc(start.local);
         UtcSeconds end_utc = end.has_offset ? end.utc() : clock.utc(end.local);
+        json_util::check_time(start_utc, where, "startTime");
+        json_util::check_time(end_utc, where, "endTime");
         if (end_utc < start_utc) {
             json_util::fail(where, "endTime", "before startTime");
         }
@@ -255,8 +257,10 @@ private:
             if (!t.ok) {
                 json_util::fail(where, std::string(name("dateTime")) + " \"" + std::string(time_text) + "\"", t.error);
             }
-            ++k;
-            if (seconds == 0) continue;
+            if (seconds == 0) {
+                ++k;
+                continue;
+            }
             std::optional<Stage> stage = map_level(type, level, options_.fitbit_restless_as_asleep);
             if (!stage) {
                 warn_unknown_level(level, type, proto.line);
@@ -264,10 +268,14 @@ private:
             }
             Record r = proto;
             r.start = t.has_offset ? t.utc() : clock.utc(t.local);
+            if (!json_util::time_in_range(r.start)) {
+                json_util::check_time(r.start, where, name("dateTime"));
+            }
             r.end = r.start + seconds;
             r.stage = *stage;
             r.layer = layer;
             out_.records.push_back(std::move(r));
+            ++k;
         }
     }
 

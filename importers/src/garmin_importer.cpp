@@ -161,6 +161,8 @@ private:
                                          " (no sleepStartTimestampGMT/sleepEndTimestampGMT): skipped"});
             return;
         }
+        json_util::check_time(*start, where, "sleepStartTimestampGMT");
+        json_util::check_time(*end, where, "sleepEndTimestampGMT");
         if (*end < *start) json_util::fail(where, "sleepEndTimestampGMT", "before sleepStartTimestampGMT");
         if (*end - *start > kMaxNightSeconds) {
             json_util::fail(where, "sleepEndTimestampGMT", "more than 7 days after sleepStartTimestampGMT");
@@ -202,6 +204,8 @@ private:
             auto level_end = timestamp(level, "endGMT", where);
             if (!level_start) json_util::fail(where, prefix + "startGMT", "missing");
             if (!level_end) json_util::fail(where, prefix + "endGMT", "missing");
+            json_util::check_time(*level_start, where, prefix + "startGMT");
+            json_util::check_time(*level_end, where, prefix + "endGMT");
             if (*level_end < *level_start) json_util::fail(where, prefix + "endGMT", "before startGMT");
             if (*level_end - *level_start > kMaxNightSeconds) {
                 json_util::fail(where, prefix + "endGMT", "more than 7 days after startGMT");

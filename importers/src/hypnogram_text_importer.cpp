@@ -80,8 +80,8 @@ public:
                "default) or a CSV column named stage/hypnogram; # comments";
     }
     std::string_view recognition() const override {
-        return "text whose non-comment lines are all stage labels or integers, or a CSV whose header "
-               "has a stage/hypnogram column";
+        return "text whose first non-comment line and at least 80% of the next 200 are stage labels or "
+               "integers, or a CSV whose header has a stage/hypnogram column";
     }
 
     bool recognises(std::string_view name, std::string_view head) const override {
@@ -89,7 +89,7 @@ public:
         const std::size_t last_nl = head.rfind('\n');
         if (last_nl != std::string_view::npos && head.size() == 64 * 1024) head = head.substr(0, last_nl);
         std::size_t pos = 0;
-        int checked = 0;
+        int checked = 0, good = 0;
         bool csv = false;
         while (pos < head.size() && checked < 200) {
             std::size_t nl = head.find('\n', pos);
@@ -106,10 +106,14 @@ public:
             if (csv) return true;
             for (unsigned char c : line)
                 if (c < 0x20 && c != '\t') return false;
-            if (!parse_stage_label(line) && !parse_integer(line)) return false;
+            // Mostly stages (a damaged line is then reported by read() with its
+            // number), and the first value must be one.
+            const bool ok = parse_stage_label(line) || parse_integer(line);
+            if (!ok && checked == 0) return false;
+            good += ok;
             ++checked;
         }
-        return checked > 0;
+        return checked > 0 && good * 10 >= checked * 8;
     }
 
     void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,

@@ -75,8 +75,10 @@ struct Reader {
             fail("kind", quote_for_message(get(f, "kind")) +
                              " is not a kind; expected supplement, dietary, event or serum");
 
-        const std::string date_text = get(f, "date");
-        const std::string time_text = get(f, "time");
+        std::string date_text = get(f, "date");
+        std::string time_text = get(f, "time");
+        // A full date-time typed into the date column is read as the time.
+        if (date_text.size() > 10 && time_text.empty()) std::swap(date_text, time_text);
         std::optional<boost::gregorian::date> day;
         std::optional<ParsedTime> when;
         const bool full_time = time_text.size() >= 10 && time_text[4] == '-';

@@ -216,6 +216,16 @@ inline std::string id_text(const Json* value) {
     return value->dump();
 }
 
+// Instants the importers accept: 1900-01-01 .. 2199-12-31 UTC. Sleep data
+// outside that is damaged, and the calendar code downstream has limits.
+inline bool time_in_range(std::int64_t utc) {
+    return utc >= -2'208'988'800LL && utc < 7'258'118'400LL;
+}
+
+inline void check_time(std::int64_t utc, const Where& where, std::string_view field) {
+    if (!time_in_range(utc)) fail(where, field, "time outside the years 1900-2199");
+}
+
 // The first non-blank byte of `head` after an optional UTF-8 byte order mark,
 // or '\0'. Used by recognises() to look for a JSON document cheaply.
 inline char first_json_char(std::string_view head) {

@@ -115,6 +115,7 @@ private:
     }
 
     void end(std::string_view name) {
+        if (path_.empty()) return;
         const std::string value(trim(text_));
         if (name == "EpochLength" && path_.size() == 2) {
             epoch_length = number(value, "EpochLength", epoch_line);
@@ -209,6 +210,8 @@ struct Guarded {
 
 void XMLCALL guarded_start(void* data, const XML_Char* name, const XML_Char** atts) {
     auto* g = static_cast<Guarded*>(data);
+    // Expat may still deliver events after XML_StopParser.
+    if (g->error) return;
     try {
         Collector::on_start(g->collector, name, atts);
     } catch (...) {
@@ -219,6 +222,8 @@ void XMLCALL guarded_start(void* data, const XML_Char* name, const XML_Char** at
 
 void XMLCALL guarded_end(void* data, const XML_Char* name) {
     auto* g = static_cast<Guarded*>(data);
+    // Expat may still deliver events after XML_StopParser.
+    if (g->error) return;
     try {
         Collector::on_end(g->collector, name);
     } catch (...) {
@@ -229,6 +234,8 @@ void XMLCALL guarded_end(void* data, const XML_Char* name) {
 
 void XMLCALL guarded_text(void* data, const XML_Char* s, int len) {
     auto* g = static_cast<Guarded*>(data);
+    // Expat may still deliver events after XML_StopParser.
+    if (g->error) return;
     try {
         Collector::on_text(g->collector, s, len);
     } catch (...) {

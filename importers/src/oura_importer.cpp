@@ -149,6 +149,8 @@ private:
         std::int32_t offset = offset_for(start, period, where);
         UtcSeconds start_utc = start.has_offset ? start.utc() : start.local - offset * 60LL;
         UtcSeconds end_utc = end.has_offset ? end.utc() : end.local - offset * 60LL;
+        json_util::check_time(start_utc, where, "bedtime_start");
+        json_util::check_time(end_utc, where, "bedtime_end");
         if (end_utc < start_utc) json_util::fail(where, "bedtime_end", "before bedtime_start");
         if (end_utc - start_utc > kMaxPeriodSeconds) {
             json_util::fail(where, "bedtime_end", "more than 7 days after bedtime_start");

@@ -13,6 +13,7 @@ const Importer& edf_importer();
 const Importer& nsrr_xml_importer();
 const Importer& oura_importer();
 const Importer& garmin_importer();
+const Importer& fitbit_csv_importer();
 // importer declarations (keep this line: one declaration per importer above it)
 
 const std::vector<const Importer*>& registry() {
@@ -28,6 +29,7 @@ const std::vector<const Importer*>& registry() {
         &nsrr_xml_importer(),
         &oura_importer(),
         &garmin_importer(),
+        &fitbit_csv_importer(),
         // importer list (keep this line: one entry per importer above it)
         &hypnogram_text_importer(),
     };

@@ -29,6 +29,13 @@ public:
     // results do not depend on the order or number of threads.
     static Xoshiro256ss for_stream(std::uint64_t seed, std::uint64_t stream) noexcept;
 
+    // A generator with this exact state (reference vectors); not all zero.
+    static Xoshiro256ss from_state(const std::array<std::uint64_t, 4>& state) noexcept {
+        Xoshiro256ss g;
+        g.s_ = state;
+        return g;
+    }
+
     std::uint64_t next() noexcept {
         const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
         const std::uint64_t t = s_[1] << 17;

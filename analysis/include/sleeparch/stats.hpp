@@ -74,11 +74,12 @@ OlsHacResult ols_hac(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int max
 
 // Expected block length for the stationary bootstrap: Politis & White (2004)
 // with the Patton, Politis & White (2009) correction, flat-top lag window and
-// automatic bandwidth: m is the smallest positive lag after which
-// K_n = max(5, ceil(sqrt(log10 n))) autocorrelations all stay below
-// 2 sqrt(log10 n / n); M = 2 m, at most ceil(sqrt n) + K_n. The result
-// (2 G^2 / D_SB)^(1/3) n^(1/3) is capped at ceil(min(3 sqrt n, n / 3)) and
-// floored at 1 (a block length of 1 is the ordinary bootstrap).
+// automatic bandwidth, computed as arch.bootstrap.optimal_block_length
+// (arch 8) does: m is the first lag from which K_n = max(5, floor(log10 n))
+// absolute autocorrelations all stay below 2 sqrt(log10 n / n); M = 2 max(m, 1),
+// or ceil(sqrt n) + K_n when there is no such lag; b = (2 G^2 / D_SB)^(1/3)
+// n^(1/3), capped at ceil(min(3 sqrt n, n / 3)). Floored at 1 (a block length
+// of 1 is the ordinary bootstrap), where arch may return less.
 double optimal_block_length(std::span<const double> x);
 
 // Stationary bootstrap (Politis & Romano 1994) of the sample mean of one

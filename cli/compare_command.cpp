@@ -1,0 +1,297 @@
+// `sleeparch compare`: before/after comparison of the nights around the
+// magnesium period (METRICS.md §5).
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "comparison_view.hpp"
+#include "output.hpp"
+#include "sleeparch/comparison.hpp"
+#include "sleeparch/error.hpp"
+#include "sleeparch/linking.hpp"
+#include "sleeparch/metrics.hpp"
+#include "sleeparch/time.hpp"
+
+namespace sleeparch::cli {
+
+namespace {
+
+struct CompareArgs {
+    ImportFlags import;
+    std::string intake;
+    std::vector<std::string> metrics;
+    std::string baseline, treatment, post, primary;
+    int washout = 7;
+    std::uint64_t seed = 20240301;
+    std::size_t resamples = 10000;
+    Format format = Format::Table;
+    std::string output;
+};
+
+std::string wrap(const std::string& text, std::size_t width, const std::string& indent = "") {
+    std::istringstream words(text);
+    std::string word, line, out;
+    while (words >> word) {
+        if (!line.empty() && line.size() + 1 + word.size() > width) {
+            out += line + "\n";
+            line = indent;
+        }
+        if (!line.empty() && line != indent) line += " ";
+        line += word;
+    }
+    if (!line.empty()) out += line + "\n";
+    return out;
+}
+
+std::string range_text(const PeriodInfo& p) {
+    if (!p.dates) return "-";
+    auto side = [](const boost::gregorian::date& d) {
+        return d.is_special() ? std::string("...") : format_date(d);
+    };
+    return side(p.dates->first) + " .. " + side(p.dates->last);
+}
+
+nlohmann::json period_json(const PeriodInfo& p) {
+    nlohmann::json o;
+    auto side = [](const boost::gregorian::date& d) {
+        return d.is_special() ? nlohmann::json(nullptr) : nlohmann::json(format_date(d));
+    };
+    o["first"] = p.dates ? side(p.dates->first) : nlohmann::json(nullptr);
+    o["last"] = p.dates ? side(p.dates->last) : nlohmann::json(nullptr);
+    o["nights"] = p.nights;
+    return o;
+}
+
+std::string plain_verdict(const MetricComparison& m) {
+    switch (m.verdict) {
+        case Verdict::Changed: return m.diff < 0 ? "changed: lower" : "changed: higher";
+        case Verdict::NoChange: return "no change detected";
+        case Verdict::NotEnoughNights: break;
+    }
+    return "not enough nights";
+}
+
+std::string metric_label(const MetricComparison& m) {
+    std::string unit = m.unit == "count" || m.unit == "fraction" ? "" : " (" + m.unit + ")";
+    return m.metric + unit + (m.primary ? " *" : "");
+}
+
+}  // namespace
+
+importers::IntakeLog load_intake(const std::string& path, const ImportFlags& flags,
+                                 const std::vector<Night>& nights) {
+    importers::ImportOptions opts;
+    if (!flags.tz.empty()) {
+        if (auto off = parse_utc_offset(flags.tz)) opts.tz_offset_min = *off;
+        else opts.tz_name = flags.tz;
+    }
+    importers::IntakeLog log = importers::read_intake(path, opts);
+    for (const Warning& w : log.warnings) {
+        std::cerr << "warning: ";
+        if (!w.file.empty()) std::cerr << w.file << (w.line ? ":" + std::to_string(w.line) : "") << ": ";
+        std::cerr << w.message << "\n";
+    }
+    if (!log.local_time_doses.empty()) {
+        assume_night_offsets(log.doses, log.local_time_doses, nights);
+        std::cerr << "note: " << log.local_time_doses.size()
+                  << " intake time(s) have no UTC offset; read in the offset of the nearest night "
+                     "(pass --tz to set it)\n";
+    }
+    return log;
+}
+
+std::string render_comparison(const ComparisonResult& r, Format format) {
+    if (format == Format::Json) {
+        nlohmann::json o;
+        o["baseline"] = period_json(r.baseline);
+        o["washout"] = period_json(r.washout);
+        o["treatment"] = period_json(r.treatment);
+        o["post"] = period_json(r.post);
+        o["periods_from_log"] = r.periods_from_log;
+        o["bootstrap"] = {{"resamples", r.resamples}, {"seed", r.seed}, {"method", "stationary"}};
+        nlohmann::json ms = nlohmann::json::array();
+        for (const auto& m : r.metrics) {
+            nlohmann::json j;
+            j["metric"] = m.metric;
+            j["unit"] = m.unit;
+            j["primary"] = m.primary;
+            j["n_baseline"] = m.n_baseline;
+            j["n_treatment"] = m.n_treatment;
+            j["mean_baseline"] = json_number(m.mean_baseline);
+            j["mean_treatment"] = json_number(m.mean_treatment);
+            j["sd_baseline"] = json_number(m.sd_baseline);
+            j["sd_treatment"] = json_number(m.sd_treatment);
+            j["median_baseline"] = json_number(m.median_baseline);
+            j["median_treatment"] = json_number(m.median_treatment);
+            j["diff"] = json_number(m.diff);
+            j["ci_low"] = json_number(m.ci_low);
+            j["ci_high"] = json_number(m.ci_high);
+            j["hedges_g"] = json_number(m.hedges_g);
+            j["p"] = json_number(m.p);
+            j["p_holm"] = json_number(m.p_holm);
+            j["mde"] = json_number(m.mde);
+            j["verdict"] = std::string(verdict_name(m.verdict));
+            j["shift"] = json_number(m.shift);
+            j["shift_se"] = json_number(m.shift_se);
+            j["hac_lag"] = m.hac_lag;
+            j["covariates"] = m.covariates;
+            j["rho_baseline"] = json_number(m.rho_baseline);
+            j["block_baseline"] = json_number(m.block_baseline);
+            j["block_treatment"] = json_number(m.block_treatment);
+            j["baseline_trend_p"] = json_number(m.baseline_trend_p);
+            j["skipped_low_staged"] = m.skipped_low_staged;
+            j["n_post"] = m.n_post;
+            j["mean_post"] = json_number(m.mean_post);
+            nlohmann::json dr = nlohmann::json::array();
+            for (const auto& d : m.dose_response)
+                dr.push_back({{"predictor", d.predictor}, {"n", d.n},
+                              {"slope_per_100mg", json_number(d.slope_per_100mg)},
+                              {"ci_low", json_number(d.ci_low)}, {"ci_high", json_number(d.ci_high)},
+                              {"p", json_number(d.p)}});
+            j["dose_response"] = dr;
+            j["sentence"] = verdict_sentence(m);
+            ms.push_back(std::move(j));
+        }
+        o["metrics"] = ms;
+        o["warnings"] = r.warnings;
+        nlohmann::json serum = nlohmann::json::array();
+        for (const auto& s : r.serum)
+            serum.push_back({{"date", format_date(s.date)}, {"value", s.reading.value},
+                             {"unit", std::string(serum_unit_name(s.reading.unit))},
+                             {"mmol_per_l", s.reading.mmol_per_l}, {"band", s.reading.band_name},
+                             {"interpretation", s.reading.interpretation}});
+        o["serum"] = serum;
+        o["summary"] = closing_paragraph(r);
+        return o.dump(2) + "\n";
+    }
+    if (format == Format::Csv) {
+        const std::vector<std::string> header = {
+            "metric", "unit", "n_baseline", "n_treatment", "mean_baseline", "mean_treatment",
+            "sd_baseline", "sd_treatment", "median_baseline", "median_treatment", "diff", "ci_low",
+            "ci_high", "hedges_g", "p", "p_holm", "mde", "verdict"};
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& m : r.metrics)
+            rows.push_back({m.metric, m.unit, std::to_string(m.n_baseline), std::to_string(m.n_treatment),
+                            fmt_number(m.mean_baseline, 4), fmt_number(m.mean_treatment, 4),
+                            fmt_number(m.sd_baseline, 4), fmt_number(m.sd_treatment, 4),
+                            fmt_number(m.median_baseline, 4), fmt_number(m.median_treatment, 4),
+                            fmt_number(m.diff, 4), fmt_number(m.ci_low, 4), fmt_number(m.ci_high, 4),
+                            fmt_number(m.hedges_g, 4), fmt_number(m.p, 6), fmt_number(m.p_holm, 6),
+                            fmt_number(m.mde, 4), std::string(verdict_name(m.verdict))});
+        return render_csv(header, rows);
+    }
+
+    std::ostringstream out;
+    out << "Before/after magnesium: " << (r.periods_from_log ? "periods from the intake log" : "periods as given")
+        << "\n\n";
+    std::vector<std::vector<std::string>> prow;
+    for (const PeriodInfo* p : {&r.baseline, &r.washout, &r.treatment, &r.post}) {
+        if (!p->dates && p->nights == 0) continue;
+        std::string note;
+        if (p->name == "washout") note = "shown, not compared";
+        if (p->name == "post") note = "after the last dose, not compared";
+        prow.push_back({p->name, range_text(*p), std::to_string(p->nights), note});
+    }
+    out << render_table({"period", "label dates", "nights", ""}, prow) << "\n";
+
+    std::vector<std::vector<std::string>> rows;
+    bool any_primary = false;
+    for (const auto& m : r.metrics) {
+        any_primary = any_primary || m.primary;
+        auto p = [](double v) {
+            if (!std::isfinite(v)) return std::string();
+            if (v < 0.001) return std::string("<0.001");
+            return fmt_number(v, 3);
+        };
+        rows.push_back({metric_label(m), std::to_string(m.n_baseline) + "/" + std::to_string(m.n_treatment),
+                        fmt_number(m.mean_baseline, 1), fmt_number(m.mean_treatment, 1), fmt_number(m.diff, 1),
+                        std::isfinite(m.ci_low) ? fmt_number(m.ci_low, 1) + " to " + fmt_number(m.ci_high, 1) : "",
+                        fmt_number(m.hedges_g, 2), p(m.p_holm), fmt_number(m.mde, 1), plain_verdict(m)});
+    }
+    out << render_table({"metric", "nights", "before", "after", "diff", "95% CI", "g", "p (adj.)", "MDE", "verdict"},
+                        rows);
+    if (any_primary) out << "* primary metric: its p-value is not adjusted for the others\n";
+    out << "before/after: means; diff = after - before; g: Hedges' g; MDE: smallest difference these nights\n"
+           "could detect (80 % power)\n\n";
+
+    out << "In plain words:\n";
+    for (const auto& m : r.metrics) out << wrap("- " + verdict_sentence(m), 96, "  ");
+    bool dose_header = false;
+    for (const auto& m : r.metrics)
+        for (const auto& d : m.dose_response) {
+            if (!dose_header) {
+                out << "\nDose-response within the treatment period (per 100 mg elemental):\n";
+                dose_header = true;
+            }
+            out << "- " << m.metric << " on " << d.predictor << ": " << fmt_number(d.slope_per_100mg, 2)
+                << " (95 % CI " << fmt_number(d.ci_low, 2) << " to " << fmt_number(d.ci_high, 2)
+                << ", p " << fmt_number(d.p, 3) << ", " << d.n << " nights)\n";
+        }
+    if (!r.serum.empty()) {
+        out << "\nSerum magnesium:\n";
+        for (const auto& s : r.serum) out << wrap("- " + format_date(s.date) + ": " + s.reading.interpretation, 96, "  ");
+    }
+    if (!r.warnings.empty()) {
+        out << "\nWarnings:\n";
+        for (const auto& w : r.warnings) out << wrap("- " + w, 96, "  ");
+    }
+    out << "\n" << wrap(closing_paragraph(r), 96);
+    return out.str();
+}
+
+void set_compare_command(CLI::App& app) {
+    auto args = std::make_shared<CompareArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "compare", "Did sleep architecture change after starting magnesium? Before/after comparison");
+    add_import_flags(*sub, args->import);
+    sub->add_option("--intake", args->intake,
+                    "Intake log (CSV or JSON, see README) or an export holding magnesium records "
+                    "(Apple Health); periods come from it unless --baseline/--treatment are given");
+    sub->add_option("--metrics", args->metrics,
+                    "Metrics to compare (default: sol_min tst_min se_pct waso_min deep_pct rem_pct "
+                    "awakenings_5min sfi_per_h stage_shift_index rem_latency_min)")
+        ->delimiter(',');
+    sub->add_option("--baseline", args->baseline, "Baseline label dates, e.g. 2024-01-01..2024-02-29");
+    sub->add_option("--treatment", args->treatment, "Treatment label dates, e.g. 2024-03-08..2024-05-31");
+    sub->add_option("--post", args->post, "Post period label dates (default: nights after the last dose)");
+    sub->add_option("--washout", args->washout,
+                    "Nights from the first dose left out before the treatment period (default 7)")
+        ->check(CLI::Range(0, 365));
+    sub->add_option("--primary", args->primary, "One primary metric, reported without multiplicity adjustment");
+    sub->add_option("--seed", args->seed, "Bootstrap seed (results repeat for the same seed)");
+    sub->add_option("-B,--resamples", args->resamples, "Bootstrap resamples (default 10000)")
+        ->check(CLI::Range(static_cast<std::size_t>(100), static_cast<std::size_t>(10'000'000)));
+    sub->add_option("-f,--format", args->format, "table, csv or json")
+        ->transform(CLI::CheckedTransformer(format_names(), CLI::ignore_case));
+    sub->add_option("-o,--output", args->output, "Write to this file (written whole, then renamed)");
+    sub->callback([args]() {
+        if (args->intake.empty() && (args->baseline.empty() || args->treatment.empty()))
+            throw UsageError("compare needs --intake LOG, or both --baseline and --treatment");
+        CompareOptions opt;
+        opt.metrics = args->metrics;
+        if (!args->baseline.empty()) opt.baseline = parse_date_range(args->baseline);
+        if (!args->treatment.empty()) opt.treatment = parse_date_range(args->treatment);
+        if (!args->post.empty()) opt.post = parse_date_range(args->post);
+        opt.washout_nights = args->washout;
+        opt.seed = args->seed;
+        opt.resamples = args->resamples;
+        opt.primary = args->primary;
+        if (!opt.primary.empty() && !find_metric(opt.primary))
+            throw UsageError("--primary: unknown metric \"" + opt.primary + "\"");
+        if (!opt.primary.empty() && !opt.metrics.empty() &&
+            std::find(opt.metrics.begin(), opt.metrics.end(), opt.primary) == opt.metrics.end())
+            opt.metrics.push_back(opt.primary);
+
+        const Loaded loaded = load_nights(args->import);
+        const auto& nights = loaded.assembly.nights;
+        std::vector<NightMetrics> metrics;
+        metrics.reserve(nights.size());
+        for (const Night& n : nights) metrics.push_back(compute_metrics(n));
+        importers::IntakeLog log;
+        if (!args->intake.empty()) log = load_intake(args->intake, args->import, nights);
+        const ComparisonResult result = compare_periods(nights, metrics, log.doses, opt, log.serum);
+        write_output(args->output, render_comparison(result, args->format));
+    });
+}
+
+}  // namespace sleeparch::cli

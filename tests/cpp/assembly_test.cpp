@@ -1,0 +1,246 @@
+// Night assembly (METRICS.md §1) on hand-built records.
+#include "sleeparch/assembly.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sleeparch/metrics.hpp"
+#include "sleeparch/time.hpp"
+#include "support/test_support.hpp"
+
+using namespace sleeparch;
+using sleeparch::testing::in_bed_record;
+using sleeparch::testing::stage_record;
+
+namespace {
+
+// 2024-03-01T22:00:00Z.
+const UtcSeconds kT0 = seconds_from_civil(2024, 3, 1, 22, 0, 0);
+
+ImportBatch batch_with_sources(std::initializer_list<const char*> names) {
+    ImportBatch b;
+    b.add_file("test");
+    for (const char* n : names) b.add_source(Source{"test", n, "", ""});
+    return b;
+}
+
+}  // namespace
+
+TEST(Assembly, OneSourceOneNightWithInBedWindow) {
+    ImportBatch b = batch_with_sources({"watch"});
+    b.records.push_back(in_bed_record(kT0, -10, 490));
+    b.records.push_back(stage_record(kT0, 0, 100, Stage::Light));
+    b.records.push_back(stage_record(kT0, 100, 160, Stage::Deep));
+    b.records.push_back(stage_record(kT0, 200, 480, Stage::REM));  // 160-200 uncovered
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const Night& n = r.nights[0];
+    n.validate();
+    EXPECT_EQ(n.window_start, kT0 - 600);
+    EXPECT_EQ(n.window_end, kT0 + 490 * 60);
+    const NightMetrics m = compute_metrics(n);
+    EXPECT_DOUBLE_EQ(m.tib_min, 500);
+    EXPECT_DOUBLE_EQ(m.sol_min, 10);
+    EXPECT_DOUBLE_EQ(m.unscored_min, 40 + 10 + 10);  // gap inside + in-bed-only ends
+    EXPECT_DOUBLE_EQ(m.tst_min, 440);
+    EXPECT_EQ(format_date(n.label_date), "2024-03-02");
+    EXPECT_FALSE(n.is_nap);
+}
+
+TEST(Assembly, GenericAsleepOverStagedRecordsFromOneSourceDoesNotDoubleSleep) {
+    ImportBatch b = batch_with_sources({"watch"});
+    b.records.push_back(stage_record(kT0, 0, 480, Stage::Asleep));
+    b.records.push_back(stage_record(kT0, 0, 200, Stage::Light));
+    b.records.push_back(stage_record(kT0, 200, 260, Stage::Deep));
+    b.records.push_back(stage_record(kT0, 260, 270, Stage::Wake));
+    b.records.push_back(stage_record(kT0, 270, 400, Stage::REM));
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const NightMetrics m = compute_metrics(r.nights[0]);
+    EXPECT_DOUBLE_EQ(m.tst_min, 470);  // 400 - 10 wake + 80 unstaged tail
+    EXPECT_DOUBLE_EQ(m.asleep_unstaged_min, 80);
+    EXPECT_DOUBLE_EQ(m.wake_min, 10);  // a specific Wake beats Asleep
+}
+
+TEST(Assembly, ExactDuplicatesAreDropped) {
+    ImportBatch b = batch_with_sources({"watch"});
+    for (int k = 0; k < 3; ++k) b.records.push_back(stage_record(kT0, 0, 300, Stage::Light));
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_EQ(r.stats.duplicates, 2u);
+    EXPECT_DOUBLE_EQ(compute_metrics(r.nights[0]).tst_min, 300);
+}
+
+TEST(Assembly, ConflictingStagesKeepTheRecordCreatedLaterAndWarn) {
+    ImportBatch b = batch_with_sources({"watch"});
+    Record early = stage_record(kT0, 0, 60, Stage::Deep);
+    early.created = 100;
+    early.line = 7;
+    Record late = stage_record(kT0, 30, 90, Stage::REM);
+    late.created = 200;
+    late.line = 9;
+    b.records.push_back(late);
+    b.records.push_back(early);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const NightMetrics m = compute_metrics(r.nights[0]);
+    EXPECT_DOUBLE_EQ(m.deep_min, 30);
+    EXPECT_DOUBLE_EQ(m.rem_min, 60);
+    EXPECT_EQ(r.stats.defects, 1u);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_EQ(r.warnings[0].message,
+              "records at test:9 (REM) and test:7 (Deep) give different stages for the same time; kept the one "
+              "created later");
+}
+
+TEST(Assembly, HigherLayerReplacesWhatItCoversWithoutWarning) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    b.records.push_back(stage_record(kT0, 0, 60, Stage::Light));
+    Record bout = stage_record(kT0, 20, 22, Stage::Wake);
+    bout.layer = 1;
+    b.records.push_back(bout);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.warnings.empty());
+    const NightMetrics m = compute_metrics(r.nights[0]);
+    EXPECT_DOUBLE_EQ(m.light_min, 58);
+    EXPECT_DOUBLE_EQ(m.waso_min, 2);
+    EXPECT_DOUBLE_EQ(m.awakenings, 1);
+}
+
+TEST(Assembly, GapsSplitSessionsAtTheConfiguredLength) {
+    ImportBatch b = batch_with_sources({"watch"});
+    b.records.push_back(stage_record(kT0, 0, 200, Stage::Light));
+    b.records.push_back(stage_record(kT0, 250, 450, Stage::Light));  // 50-min gap: same session
+    b.records.push_back(stage_record(kT0, 900, 960, Stage::Light));  // 7.5 h later: a new session
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_DOUBLE_EQ(compute_metrics(r.nights[0]).unscored_min, 50);
+    AssemblyOptions opts;
+    opts.session_gap_min = 30;
+    r = assemble_nights(b, opts);
+    EXPECT_EQ(r.nights.size(), 3u);
+}
+
+TEST(Assembly, InBedOnlySessionIsNotANight) {
+    ImportBatch b = batch_with_sources({"phone"});
+    b.records.push_back(in_bed_record(kT0, 0, 480));
+    const AssemblyResult r = assemble_nights(b);
+    EXPECT_TRUE(r.nights.empty());
+    EXPECT_EQ(r.stats.sessions_without_sleep, 1u);
+}
+
+TEST(Assembly, OverlappingSourcesNeverMixAndTheMostStagedWins) {
+    ImportBatch b = batch_with_sources({"watch", "phone", "sleepapp"});
+    b.records.push_back(stage_record(kT0, 0, 200, Stage::Light, 0));
+    b.records.push_back(stage_record(kT0, 200, 300, Stage::REM, 0));
+    b.records.push_back(in_bed_record(kT0, -30, 500, 1));
+    b.records.push_back(stage_record(kT0, -20, 490, Stage::Asleep, 2));  // more sleep, no stages
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const Night& n = r.nights[0];
+    EXPECT_EQ(n.source.name, "watch");
+    EXPECT_EQ(n.window_start, kT0);
+    const NightMetrics m = compute_metrics(n);
+    EXPECT_DOUBLE_EQ(m.asleep_unstaged_min, 0);
+    EXPECT_DOUBLE_EQ(m.tst_min, 300);
+    ASSERT_EQ(n.provenance.dropped_sources.size(), 1u);  // the phone had no sleep: never competed
+    EXPECT_EQ(n.provenance.dropped_sources[0], "sleepapp (test)");
+    EXPECT_EQ(r.stats.sessions_dropped, 1u);
+}
+
+TEST(Assembly, PreferenceOverridesTheDefaultWinner) {
+    ImportBatch b = batch_with_sources({"watch", "sleepapp"});
+    b.records.push_back(stage_record(kT0, 0, 300, Stage::Light, 0));
+    b.records.push_back(stage_record(kT0, 0, 400, Stage::Asleep, 1));
+    AssemblyOptions opts;
+    opts.source_preference = {"SleepApp"};
+    const AssemblyResult r = assemble_nights(b, opts);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_EQ(r.nights[0].source.name, "sleepapp");
+}
+
+TEST(Assembly, NapOnTheSameLabelDate) {
+    ImportBatch b = batch_with_sources({"watch"});
+    b.records.push_back(stage_record(kT0, 0, 480, Stage::Light));      // ends 2024-03-02 06:00Z
+    b.records.push_back(stage_record(kT0, 900, 940, Stage::Light));    // 13:00-13:40Z on 03-02
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_FALSE(r.nights[0].is_nap);
+    EXPECT_TRUE(r.nights[1].is_nap);
+    EXPECT_EQ(r.nights[0].label_date, r.nights[1].label_date);
+}
+
+TEST(Assembly, NightAcrossADstChangeUsesTheOffsetAtItsStart) {
+    // Europe/Berlin, 2024-03-31: 02:00 CET (+01:00) becomes 03:00 CEST (+02:00).
+    const UtcSeconds start = seconds_from_civil(2024, 3, 30, 22, 0, 0);  // 23:00 local, +01:00
+    ImportBatch b = batch_with_sources({"watch"});
+    b.records.push_back(stage_record(start, 0, 120, Stage::Light, 0, 60));
+    b.records.push_back(stage_record(start, 120, 480, Stage::Light, 0, 120));  // after the change
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const Night& n = r.nights[0];
+    EXPECT_EQ(n.utc_offset_min, 60);
+    EXPECT_EQ(format_date(n.label_date), "2024-03-31");
+    const NightMetrics m = compute_metrics(n);
+    EXPECT_DOUBLE_EQ(m.tib_min, 480);  // 8 real hours, though the clock moved 9
+    EXPECT_EQ(onset_local(m), "2024-03-30T23:00:00+01:00");
+}
+
+TEST(Assembly, LabelDateIsTheLocalWakeUpDate) {
+    // Ends 2024-03-01 23:30Z = 2024-03-02 08:30 at +09:00.
+    ImportBatch b = batch_with_sources({"watch"});
+    b.records.push_back(stage_record(kT0, -420, 90, Stage::Light, 0, 540));
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_EQ(format_date(r.nights[0].label_date), "2024-03-02");
+}
+
+TEST(Assembly, StatedSessionsAreKeptEvenWhenClose) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    Record a = stage_record(kT0, 300, 400, Stage::Light);
+    a.session = "log1";
+    Record c = stage_record(kT0, 410, 450, Stage::Light);
+    c.session = "log2";
+    b.records.push_back(a);
+    b.records.push_back(c);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_TRUE(r.nights[1].is_nap);
+}
+
+TEST(Assembly, SummaryOnlyNightsCompeteWithHypnograms) {
+    ImportBatch b = batch_with_sources({"watch", "garmin"});
+    b.records.push_back(stage_record(kT0, 0, 300, Stage::Light, 0));
+    SummaryRecord s;
+    s.start = kT0 - 600;
+    s.end = kT0 + 6 * 3600;
+    s.source = 1;
+    s.totals.light_min = 200;
+    s.totals.deep_min = 60;
+    b.summaries.push_back(s);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_EQ(r.nights[0].source.name, "watch");  // 300 staged min beat 260
+    // Without the hypnogram the summary night stands alone.
+    b.records.clear();
+    r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].summary_only);
+    EXPECT_DOUBLE_EQ(compute_metrics(r.nights[0]).tst_min, 260);
+}
+
+TEST(Assembly, AppendRemapsSourcesAndFiles) {
+    ImportBatch a = batch_with_sources({"watch"});
+    ImportBatch b;
+    b.add_file("other");
+    b.add_source(Source{"test", "ring", "", ""});
+    b.add_source(Source{"test", "watch", "", ""});
+    Record r = stage_record(kT0, 0, 10, Stage::Light, 1);
+    r.file = 0;
+    b.records.push_back(r);
+    a.append(std::move(b));
+    ASSERT_EQ(a.sources.size(), 2u);
+    ASSERT_EQ(a.records.size(), 1u);
+    EXPECT_EQ(a.sources[static_cast<std::size_t>(a.records[0].source)].name, "watch");
+    EXPECT_EQ(a.files[a.records[0].file], "other");
+}

@@ -1,0 +1,153 @@
+// The sleeparch command: known answers through JSON, exit codes, messages, files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.hpp"
+
+using sleeparch::testing::run_cli;
+using sleeparch::testing::TempDir;
+
+namespace {
+
+const char* kYasa = "# start: 2024-03-01T23:00:00+01:00\n0\n0\n1\n1\n1\n2\n2\n2\n3\n3\n3\n2\n3\n3\n4\n4\n4\n4\n0\n0\n";
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (sleeparch::testing::cli_path().empty()) GTEST_SKIP() << "SLEEPARCH_CLI not set (run through ctest)";
+    }
+};
+
+}  // namespace
+
+TEST_F(Cli, NightsJsonGivesTheYasaKnownAnswers) {
+    TempDir tmp;
+    const auto f = tmp.write("yasa.txt", kYasa);
+    const auto r = run_cli({"nights", f.string(), "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j.is_array());
+    ASSERT_EQ(j.size(), 1u);
+    const auto& n = j[0];
+    EXPECT_EQ(n["date"], "2024-03-01");
+    EXPECT_EQ(n["source"], "hypnogram");
+    EXPECT_EQ(n["is_nap"], false);
+    EXPECT_DOUBLE_EQ(n["tib_min"].get<double>(), 10);
+    EXPECT_DOUBLE_EQ(n["spt_min"].get<double>(), 8);
+    EXPECT_DOUBLE_EQ(n["waso_min"].get<double>(), 0);
+    EXPECT_DOUBLE_EQ(n["tst_min"].get<double>(), 8);
+    EXPECT_DOUBLE_EQ(n["sol_min"].get<double>(), 1);
+    EXPECT_DOUBLE_EQ(n["rem_latency_from_bed_min"].get<double>(), 7);
+    EXPECT_DOUBLE_EQ(n["rem_latency_min"].get<double>(), 6);
+    EXPECT_DOUBLE_EQ(n["n1_pct"].get<double>(), 18.75);
+    EXPECT_DOUBLE_EQ(n["n2_pct"].get<double>(), 25);
+    EXPECT_DOUBLE_EQ(n["deep_pct"].get<double>(), 31.25);
+    EXPECT_DOUBLE_EQ(n["rem_pct"].get<double>(), 25);
+    EXPECT_DOUBLE_EQ(n["se_pct"].get<double>(), 80);
+    EXPECT_DOUBLE_EQ(n["sme_pct"].get<double>(), 100);
+    EXPECT_TRUE(n["mean_wake_episode_min"].is_null());  // NaN as null
+    EXPECT_EQ(n["onset_local"], "2024-03-01T23:01:00+01:00");
+    EXPECT_EQ(n["transitions"].size(), 6u);
+}
+
+TEST_F(Cli, CsvHasEveryMetricColumn) {
+    TempDir tmp;
+    const auto f = tmp.write("yasa.txt", kYasa);
+    const auto r = run_cli({"nights", f.string(), "--format", "csv"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string header = r.out.substr(0, r.out.find('\n'));
+    EXPECT_EQ(header.rfind("date,source,is_nap,summary_only,tib_min,tst_min,", 0), 0u) << header;
+    EXPECT_NE(header.find(",sfi_per_h,"), std::string::npos);
+    EXPECT_NE(header.find(",midpoint_local"), std::string::npos);
+}
+
+TEST_F(Cli, OutputFileIsWrittenWholeAndNotOnError) {
+    TempDir tmp;
+    const auto good = tmp.write("yasa.txt", kYasa);
+    const auto bad = tmp.write("bad.txt", "W\nN2\nN2\nN2\nN2\nbanana\n");
+    const auto out = tmp.path() / "nights.json";
+    auto r = run_cli({"nights", good.string(), "--format", "json", "-o", out.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(nlohmann::json::parse(sleeparch::testing::read_file(out)).size(), 1u);
+    const auto out2 = tmp.path() / "never.json";
+    r = run_cli({"nights", good.string(), bad.string(), "-o", out2.string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "sleeparch: " + bad.string() + ":6: stage \"banana\": not a stage label; expected W, N1, N2, N3, R, L, A or ?\n");
+    EXPECT_FALSE(std::filesystem::exists(out2));
+    for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
+        EXPECT_EQ(e.path().filename().string().find(".never"), std::string::npos) << "temporary file left behind";
+}
+
+TEST_F(Cli, MissingEmptyAndUnknownFilesExitOne) {
+    TempDir tmp;
+    auto r = run_cli({"nights", (tmp.path() / "nope.txt").string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "sleeparch: " + (tmp.path() / "nope.txt").string() + ": no such file or directory\n");
+    const auto empty = tmp.write("empty.txt", "");
+    r = run_cli({"nights", empty.string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "sleeparch: " + empty.string() + ": file is empty\n");
+    const auto junk = tmp.write("junk.bin", "hello world, this is not sleep\n");
+    r = run_cli({"nights", junk.string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "sleeparch: " + junk.string() + ": not a format sleeparch reads (see `sleeparch formats`)\n");
+}
+
+TEST_F(Cli, UsageErrorsExitTwo) {
+    EXPECT_EQ(run_cli({}).exit_code, 2);
+    EXPECT_EQ(run_cli({"nights"}).exit_code, 2);
+    EXPECT_EQ(run_cli({"nights", "x", "--format", "yaml"}).exit_code, 2);
+    EXPECT_EQ(run_cli({"bogus"}).exit_code, 2);
+    TempDir tmp;
+    const auto f = tmp.write("yasa.txt", kYasa);
+    const auto r = run_cli({"nights", f.string(), "--from", "March"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "sleeparch: --from: expected YYYY-MM-DD, got \"March\"\n");
+    EXPECT_EQ(run_cli({"nights", "--help"}).exit_code, 0);
+}
+
+TEST_F(Cli, FoldersAreWalkedAndSkipsListed) {
+    TempDir tmp;
+    tmp.write("a/n1.txt", "# start: 2024-03-01T23:00:00Z\nW\nN2\nN2\nR\nW\n");
+    tmp.write("a/b/n2.txt", "# start: 2024-03-02T23:00:00Z\nW\nN2\nN2\nN3\nW\n");
+    tmp.write("a/notes.md", "# My sleep\nsome words here\n");
+    const auto r = run_cli({"nights", (tmp.path() / "a").string(), "--format", "json", "--verbose"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).size(), 2u);
+    EXPECT_NE(r.err.find("skipped " + (tmp.path() / "a/notes.md").string() + ": not a recognised format"),
+              std::string::npos)
+        << r.err;
+}
+
+TEST_F(Cli, SummaryReportsRegularity) {
+    TempDir tmp;
+    std::string a = "# start: 2024-03-01T23:00:00Z\n", b = "# start: 2024-03-02T23:00:00Z\n",
+                c = "# start: 2024-03-03T23:00:00Z\n";
+    for (int i = 0; i < 960; ++i) {
+        a += "N2\n";
+        b += "N2\n";
+        c += "N2\n";
+    }
+    tmp.write("n/a.txt", a);
+    tmp.write("n/b.txt", b);
+    tmp.write("n/c.txt", c);
+    const auto r = run_cli({"nights", (tmp.path() / "n").string(), "--summary", "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_DOUBLE_EQ(j["sri"].get<double>(), 100);
+    EXPECT_EQ(j["sri_day_pairs"], 1);
+    EXPECT_EQ(j["metrics"]["tst_min"]["n"], 3);
+    EXPECT_DOUBLE_EQ(j["metrics"]["tst_min"]["mean"].get<double>(), 480);
+}
+
+TEST_F(Cli, FormatsListsTheImporters) {
+    const auto r = run_cli({"formats", "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    bool hypnogram = false;
+    for (const auto& f : j) hypnogram |= f["id"] == "hypnogram";
+    EXPECT_TRUE(hypnogram);
+}

@@ -1,0 +1,394 @@
+#include <gtest/gtest.h>
+
+#include <boost/date_time/gregorian/gregorian.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <numbers>
+
+#include "sleeparch/comparison.hpp"
+#include "sleeparch/error.hpp"
+#include "sleeparch/random.hpp"
+#include "sleeparch/stats.hpp"
+#include "sleeparch/time.hpp"
+#include "support/test_support.hpp"
+
+using namespace sleeparch;
+using boost::gregorian::date;
+using boost::gregorian::date_duration;
+
+namespace {
+
+// Repetitions of the simulation tests; SLEEPARCH_SIM_REPS overrides (CI under
+// sanitizers may lower it, a thorough local run raise it).
+int sim_reps(int fallback) {
+    if (const char* env = std::getenv("SLEEPARCH_SIM_REPS")) {
+        const int v = std::atoi(env);
+        if (v > 0) return v;
+    }
+    return fallback;
+}
+
+double normal(Xoshiro256ss& g) {
+    const double u1 = g.uniform_open0(), u2 = g.uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+constexpr UtcSeconds day0 = 1704063600;  // 2023-12-31T23:00:00Z: onset of the night labelled 2024-01-01
+
+struct Series {
+    std::vector<Night> nights;
+    std::vector<NightMetrics> metrics;
+    std::vector<Dose> doses;
+};
+
+// Nights labelled 2024-01-01 + i, onset 23:00 UTC the evening before, every
+// default metric set to `values[i]` (share metrics too), staged_fraction 1.
+Series make_series(const std::vector<double>& values) {
+    Series s;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        Night n;
+        const UtcSeconds onset = day0 + static_cast<UtcSeconds>(i) * 86400;
+        n.window_start = onset - 600;
+        n.window_end = onset + 8 * 3600;
+        n.label_date = date(2024, 1, 1) + date_duration(static_cast<long>(i));
+        n.source = Source{"hypnogram", "Ring", "", ""};
+        NightMetrics m{};
+        for (auto name : default_comparison_metrics()) m.*(find_metric(name)->member) = values[i];
+        m.staged_fraction = 1.0;
+        m.onset = onset;
+        s.nights.push_back(n);
+        s.metrics.push_back(m);
+    }
+    return s;
+}
+
+// Supplement doses at 21:00 UTC before nights [first, last].
+void dose_nights(Series& s, std::size_t first, std::size_t last, double mg = 200) {
+    for (std::size_t i = first; i <= last; ++i) {
+        Dose d;
+        d.time = day0 + static_cast<UtcSeconds>(i) * 86400 - 2 * 3600;
+        d.mg_elemental = mg;
+        s.doses.push_back(d);
+    }
+}
+
+std::vector<double> ar1(std::size_t n, double phi, Xoshiro256ss& g) {
+    std::vector<double> x(n);
+    double prev = normal(g) / std::sqrt(1 - phi * phi);
+    for (std::size_t i = 0; i < n; ++i) {
+        x[i] = prev;
+        prev = phi * prev + normal(g);
+    }
+    return x;
+}
+
+const MetricComparison& metric(const ComparisonResult& r, const std::string& name) {
+    for (const auto& m : r.metrics)
+        if (m.metric == name) return m;
+    throw std::runtime_error("metric not compared: " + name);
+}
+
+}  // namespace
+
+TEST(Comparison, PeriodsFromTheLog) {
+    // 40 baseline nights, doses on nights 40..99: washout 40..46, treatment 47..99, post 100..119.
+    std::vector<double> v(120, 10.0);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] += (i % 3);
+    Series s = make_series(v);
+    dose_nights(s, 40, 99);
+    CompareOptions opt;
+    opt.resamples = 500;
+    const auto r = compare_periods(s.nights, s.metrics, s.doses, opt);
+    EXPECT_TRUE(r.periods_from_log);
+    EXPECT_EQ(r.baseline.nights, 40u);
+    EXPECT_EQ(format_date(r.baseline.dates->first), "2024-01-01");
+    EXPECT_EQ(format_date(r.baseline.dates->last), "2024-02-09");
+    EXPECT_EQ(r.washout.nights, 7u);
+    EXPECT_EQ(format_date(r.washout.dates->first), "2024-02-10");
+    EXPECT_EQ(r.treatment.nights, 53u);
+    EXPECT_EQ(format_date(r.treatment.dates->first), "2024-02-17");
+    EXPECT_EQ(format_date(r.treatment.dates->last), "2024-04-09");
+    EXPECT_EQ(r.post.nights, 20u);
+    EXPECT_EQ(r.metrics.size(), 10u);
+    const auto& sol = metric(r, "sol_min");
+    EXPECT_EQ(sol.n_baseline, 40u);
+    EXPECT_EQ(sol.n_treatment, 53u);
+    EXPECT_EQ(sol.n_post, 20u);
+    EXPECT_EQ(sol.verdict, Verdict::NoChange);
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+
+    CompareOptions w3 = opt;
+    w3.washout_nights = 3;
+    EXPECT_EQ(compare_periods(s.nights, s.metrics, s.doses, w3).treatment.nights, 57u);
+}
+
+TEST(Comparison, ExplicitPeriodsAndNotEnoughNights) {
+    Series s = make_series(std::vector<double>(60, 5.0));
+    CompareOptions opt;
+    opt.resamples = 200;
+    opt.metrics = {"sol_min"};
+    opt.baseline = parse_date_range("2024-01-01..2024-01-20");
+    opt.treatment = parse_date_range("2024-01-25..2024-02-05");  // 12 nights
+    const auto r = compare_periods(s.nights, s.metrics, {}, opt);
+    EXPECT_FALSE(r.periods_from_log);
+    EXPECT_EQ(r.washout.nights, 4u);
+    const auto& m = metric(r, "sol_min");
+    EXPECT_EQ(m.n_treatment, 12u);
+    EXPECT_EQ(m.verdict, Verdict::NotEnoughNights);
+    EXPECT_EQ(verdict_name(m.verdict), "not_enough_nights");
+    EXPECT_EQ(verdict_sentence(m), "Sleep-onset latency: not enough nights (20 baseline, 12 treatment; 14 each needed).");
+}
+
+TEST(Comparison, KnownShiftIsChangedAndWordedAsAssociation) {
+    Xoshiro256ss g(2024);
+    auto v = ar1(150, 0.3, g);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 20 + 3 * v[i] - (i >= 60 ? 8.0 : 0.0);
+    Series s = make_series(v);
+    dose_nights(s, 60, 149);
+    CompareOptions opt;
+    opt.metrics = {"sol_min", "deep_pct"};
+    opt.resamples = 2000;
+    const auto r = compare_periods(s.nights, s.metrics, s.doses, opt);
+    const auto& m = metric(r, "sol_min");
+    EXPECT_EQ(m.verdict, Verdict::Changed);
+    EXPECT_LT(m.ci_high, 0);
+    EXPECT_NEAR(m.diff, -8, 1.5);
+    EXPECT_LT(m.hedges_g, -1.5);
+    EXPECT_EQ(m.covariates, std::vector<std::string>{"weekend"});
+    const std::string sentence = verdict_sentence(m);
+    EXPECT_NE(sentence.find("associated with"), std::string::npos) << sentence;
+    EXPECT_EQ(sentence.find("caused"), std::string::npos);
+    const std::string closing = closing_paragraph(r);
+    EXPECT_NE(closing.find("not proof"), std::string::npos);
+    EXPECT_NE(closing.find("Menghini"), std::string::npos);  // deep_pct compared
+    // Same seed, same interval; another seed, another interval.
+    const auto again = compare_periods(s.nights, s.metrics, s.doses, opt);
+    EXPECT_EQ(metric(again, "sol_min").ci_low, m.ci_low);
+    opt.threads = 1;
+    EXPECT_EQ(metric(compare_periods(s.nights, s.metrics, s.doses, opt), "sol_min").ci_low, m.ci_low);
+    opt.seed = 7;
+    EXPECT_NE(metric(compare_periods(s.nights, s.metrics, s.doses, opt), "sol_min").ci_low, m.ci_low);
+}
+
+TEST(Comparison, MdeFollowsMetricsFormula) {
+    Xoshiro256ss g(5);
+    auto v = ar1(100, 0.5, g);
+    Series s = make_series(v);
+    CompareOptions opt;
+    opt.metrics = {"tst_min"};
+    opt.resamples = 200;
+    opt.baseline = parse_date_range("2024-01-01..2024-02-09");   // 40
+    opt.treatment = parse_date_range("2024-02-20..2024-04-09");  // 50
+    const auto r = compare_periods(s.nights, s.metrics, {}, opt);
+    const auto& m = metric(r, "tst_min");
+    const std::vector<double> base(v.begin(), v.begin() + 40);
+    const double rho = lag1_autocorrelation(base);
+    EXPECT_NEAR(m.rho_baseline, rho, 1e-12);
+    const double expected = 2.80 * sample_sd(base) * std::sqrt((1.0 / 40 + 1.0 / 50) * (1 + rho) / (1 - rho));
+    EXPECT_NEAR(m.mde, expected, 1e-12);
+}
+
+TEST(Comparison, HolmAcrossMetricsAndPrimaryUnadjusted) {
+    Xoshiro256ss g(8);
+    auto v = ar1(120, 0.2, g);
+    Series s = make_series(v);
+    // Give each metric its own series so p-values differ.
+    for (std::size_t i = 0; i < s.metrics.size(); ++i) {
+        s.metrics[i].tst_min = v[(i + 17) % v.size()];
+        s.metrics[i].se_pct = v[(i + 41) % v.size()] + (i >= 60 ? 0.6 : 0.0);
+    }
+    CompareOptions opt;
+    opt.metrics = {"sol_min", "tst_min", "se_pct"};
+    opt.resamples = 500;
+    opt.baseline = parse_date_range("2024-01-01..2024-02-29");
+    opt.treatment = parse_date_range("2024-03-01..2024-04-29");
+    const auto r = compare_periods(s.nights, s.metrics, {}, opt);
+    std::vector<double> p;
+    for (const auto& m : r.metrics) p.push_back(m.p);
+    const auto adj = holm_adjust(p);
+    for (std::size_t k = 0; k < r.metrics.size(); ++k) EXPECT_DOUBLE_EQ(r.metrics[k].p_holm, adj[k]);
+    opt.primary = "se_pct";
+    const auto rp = compare_periods(s.nights, s.metrics, {}, opt);
+    EXPECT_TRUE(metric(rp, "se_pct").primary);
+    EXPECT_DOUBLE_EQ(metric(rp, "se_pct").p_holm, metric(rp, "se_pct").p);
+    const auto adj2 = holm_adjust(std::vector<double>{metric(rp, "sol_min").p, metric(rp, "tst_min").p});
+    EXPECT_DOUBLE_EQ(metric(rp, "sol_min").p_holm, adj2[0]);
+}
+
+TEST(Comparison, WarningsForDeviceChangeDosesAboveLimitMissingIntakeAndSerum) {
+    std::vector<double> v(100);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 10 + (i * 7 % 5);
+    Series s = make_series(v);
+    for (std::size_t i = 50; i < 100; ++i) s.nights[i].source.version = "2.0";
+    dose_nights(s, 30, 90, 200);
+    // Nights 60..79 without intake; one day above the limit.
+    s.doses.erase(std::remove_if(s.doses.begin(), s.doses.end(), [](const Dose& d) {
+                      const auto i = (*d.time - day0 + 2 * 3600) / 86400;
+                      return i >= 60 && i < 80;
+                  }), s.doses.end());
+    s.doses[0].mg_elemental = 500;
+    for (std::size_t i = 0; i < 5; ++i) s.metrics[i + 40].staged_fraction = 0.5;
+    std::vector<SerumResult> serum(1);
+    serum[0].date = date(2024, 1, 20);
+    serum[0].reading = interpret_serum(0.80, SerumUnit::MmolPerL);
+    CompareOptions opt;
+    opt.resamples = 200;
+    opt.metrics = {"sol_min", "deep_pct"};
+    const auto r = compare_periods(s.nights, s.metrics, s.doses, opt, serum);
+    auto has = [&](const std::string& needle) {
+        for (const auto& w : r.warnings)
+            if (w.find(needle) != std::string::npos) return true;
+        return false;
+    };
+    EXPECT_TRUE(has("source, device or algorithm version differs between periods (baseline: Ring (hypnogram); "
+                    "treatment: Ring (hypnogram); Ring (hypnogram), version 2.0)"));
+    EXPECT_TRUE(has("20 of 54 treatment nights have no dose logged"));
+    EXPECT_TRUE(has("supplemental magnesium was above 350 mg/day (the US tolerable upper limit for supplements) "
+                    "on 1 day(s), up to 500 mg"));
+    EXPECT_TRUE(has("5 of 84 nights have staged_fraction below 0.8"));
+    EXPECT_TRUE(has("serum magnesium on 2024-01-20: 0.80 mmol/L is low-normal"));
+    EXPECT_EQ(metric(r, "deep_pct").skipped_low_staged, 5u);
+    EXPECT_EQ(metric(r, "deep_pct").n_treatment + 5, metric(r, "sol_min").n_treatment);
+}
+
+TEST(Comparison, BaselineTrendIsWarned) {
+    std::vector<double> v(100);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 30 - 0.3 * static_cast<double>(i) + ((i * 7) % 3);
+    Series s = make_series(v);
+    CompareOptions opt;
+    opt.resamples = 200;
+    opt.metrics = {"sol_min"};
+    opt.baseline = parse_date_range("2024-01-01..2024-02-09");
+    opt.treatment = parse_date_range("2024-02-17..2024-04-09");
+    const auto r = compare_periods(s.nights, s.metrics, {}, opt);
+    ASSERT_FALSE(r.warnings.empty());
+    EXPECT_EQ(r.warnings[0].rfind("sol_min: the baseline already trends (p = ", 0), 0u) << r.warnings[0];
+}
+
+TEST(Comparison, DoseResponseWhenDosesVary) {
+    Xoshiro256ss g(77);
+    auto noise = ar1(120, 0.2, g);
+    Series s = make_series(std::vector<double>(120, 0.0));
+    dose_nights(s, 30, 119);
+    for (std::size_t k = 0; k < s.doses.size(); ++k) s.doses[k].mg_elemental = 100.0 * static_cast<double>(1 + k % 4);
+    // sol falls 3 min per 100 mg on the night.
+    for (std::size_t i = 0; i < 120; ++i) {
+        const double mg = i >= 30 ? 100.0 * static_cast<double>(1 + (i - 30) % 4) : 0.0;
+        s.metrics[i].sol_min = 20 - 3 * mg / 100 + noise[i];
+    }
+    CompareOptions opt;
+    opt.resamples = 200;
+    opt.metrics = {"sol_min"};
+    const auto r = compare_periods(s.nights, s.metrics, s.doses, opt);
+    const auto& m = metric(r, "sol_min");
+    ASSERT_FALSE(m.dose_response.empty());
+    EXPECT_EQ(m.dose_response[0].predictor, "mg_elemental");
+    EXPECT_NEAR(m.dose_response[0].slope_per_100mg, -3, 0.4);
+    EXPECT_LT(m.dose_response[0].ci_low, -3);
+    EXPECT_GT(m.dose_response[0].ci_high, -3);
+}
+
+TEST(Comparison, UsageErrors) {
+    Series s = make_series(std::vector<double>(30, 1.0));
+    CompareOptions opt;
+    auto message = [&](const CompareOptions& o, const std::vector<Dose>& d) {
+        try {
+            compare_periods(s.nights, s.metrics, d, o);
+        } catch (const UsageError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    EXPECT_EQ(message(opt, {}), "no magnesium dose in the intake log falls on a recorded night: check the log's "
+                                "dates and time zone, or give --baseline and --treatment");
+    CompareOptions bad = opt;
+    bad.metrics = {"deep_percent"};
+    EXPECT_EQ(message(bad, {}), "unknown metric \"deep_percent\" (see `sleeparch nights --help` for names)");
+    CompareOptions half = opt;
+    half.baseline = parse_date_range("2024-01-01..2024-01-10");
+    EXPECT_EQ(message(half, {}), "give both --baseline and --treatment, or neither (periods then come from the intake log)");
+    CompareOptions overlap = half;
+    overlap.treatment = parse_date_range("2024-01-05..2024-01-20");
+    EXPECT_EQ(message(overlap, {}), "--baseline and --treatment overlap");
+    try {
+        parse_date_range("2024-01-01");
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(), "date range \"2024-01-01\" must look like 2024-01-01..2024-02-15");
+    }
+    try {
+        parse_date_range("2024-02-30..");
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(), "date range \"2024-02-30..\": \"2024-02-30\" is not a date (YYYY-MM-DD)");
+    }
+}
+
+// Simulation checks on AR(1) series: 120 baseline + 7 washout + 120 treatment
+// nights, phi 0.3 (the lag-1 autocorrelation typical of nightly sleep
+// metrics), unit innovations.
+//
+// Coverage: the percentile interval of the stationary bootstrap is known to
+// undercover somewhat with autocorrelated short series, because the
+// geometric blocks down-weight autocovariances. Measured with this code
+// (1000 series each, B = 1000): phi 0 -> 0.94-0.95 at every n; phi 0.3 ->
+// 0.84 (n 30), 0.89 (60), 0.92 (120), 0.91 (365); phi 0.5 -> 0.79 (30),
+// 0.86 (60), 0.90 (120 and 365). The bounds allow about 3 binomial SEs
+// (sqrt(.92 * .08 / R) = 1.2 points at R = 500).
+TEST(ComparisonSimulation, CoverageNearNominalWithKnownEffect) {
+    const int reps = sim_reps(500);
+    const double effect = 0.8;
+    int covered = 0;
+    for (int rep = 0; rep < reps; ++rep) {
+        Xoshiro256ss g = Xoshiro256ss::for_stream(1001, static_cast<std::uint64_t>(rep));
+        auto v = ar1(247, 0.3, g);
+        for (std::size_t i = 127; i < v.size(); ++i) v[i] += effect;
+        Series s = make_series(v);
+        CompareOptions opt;
+        opt.metrics = {"sol_min"};
+        opt.resamples = 1000;
+        opt.threads = 1;
+        opt.seed = static_cast<std::uint64_t>(rep);
+        opt.baseline = parse_date_range("2024-01-01..2024-04-29");
+        opt.treatment = parse_date_range("2024-05-07..2024-09-03");
+        const auto r = compare_periods(s.nights, s.metrics, {}, opt);
+        const auto& m = r.metrics[0];
+        ASSERT_EQ(m.n_baseline, 120u);
+        ASSERT_EQ(m.n_treatment, 120u);
+        if (m.ci_low <= effect && effect <= m.ci_high) ++covered;
+    }
+    const double coverage = static_cast<double>(covered) / reps;
+    std::printf("bootstrap CI coverage %.3f over %d series (nominal 0.95)\n", coverage, reps);
+    EXPECT_GE(coverage, 0.88);
+    EXPECT_LE(coverage, 0.985);
+}
+
+// False "changed" on null series: the verdict needs Holm p < 0.05 and a CI
+// excluding 0. The Newey-West t-test alone over-rejects a little in series
+// this short (Andrews 1991), so its own rate gets a looser bound.
+TEST(ComparisonSimulation, FalseChangedRateNearFivePercentOnNullSeries) {
+    const int reps = sim_reps(500);
+    int changed = 0, p_below = 0;
+    for (int rep = 0; rep < reps; ++rep) {
+        Xoshiro256ss g = Xoshiro256ss::for_stream(2002, static_cast<std::uint64_t>(rep));
+        Series s = make_series(ar1(247, 0.3, g));
+        CompareOptions opt;
+        opt.metrics = {"sol_min"};
+        opt.resamples = 1000;
+        opt.threads = 1;
+        opt.seed = static_cast<std::uint64_t>(rep);
+        opt.baseline = parse_date_range("2024-01-01..2024-04-29");
+        opt.treatment = parse_date_range("2024-05-07..2024-09-03");
+        const auto r = compare_periods(s.nights, s.metrics, {}, opt);
+        if (r.metrics[0].verdict == Verdict::Changed) ++changed;
+        if (r.metrics[0].p < 0.05) ++p_below;
+    }
+    const double rate = static_cast<double>(changed) / reps;
+    const double p_rate = static_cast<double>(p_below) / reps;
+    std::printf("false 'changed' rate %.3f, p < 0.05 rate %.3f over %d null series (nominal 0.05)\n", rate,
+                p_rate, reps);
+    EXPECT_LE(rate, 0.085);
+    EXPECT_LE(p_rate, 0.11);
+}

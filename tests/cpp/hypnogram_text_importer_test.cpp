@@ -1,0 +1,140 @@
+// Plain hypnogram importer: labels, integers, CSV columns, headers, samples, errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sleeparch/error.hpp"
+#include "sleeparch/importers/import.hpp"
+#include "sleeparch/metrics.hpp"
+#include "sleeparch/time.hpp"
+#include "support/test_support.hpp"
+
+using namespace sleeparch;
+using namespace sleeparch::importers;
+
+namespace {
+
+std::vector<Night> nights_of(const std::string& text, const ImportOptions& opts = {}) {
+    ImportBatch b = import_buffer(text, "h.txt", opts);
+    return assemble_nights(b).nights;
+}
+
+std::string error_of(const std::string& text, const ImportOptions& opts = {}) {
+    try {
+        import_buffer(text, "h.txt", opts);
+    } catch (const ParseError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST(HypnogramText, LabelsAndHeaders) {
+    const std::string text =
+        "# start: 2024-05-01T23:10:00+02:00\n# source: lab scorer\nW\nwake\nN1\nn2\nN3\nN4\nR\nREM\n?\nW\n";
+    const auto nights = nights_of(text);
+    ASSERT_EQ(nights.size(), 1u);
+    const Night& n = nights[0];
+    EXPECT_EQ(n.source.name, "lab scorer");
+    EXPECT_EQ(n.utc_offset_min, 120);
+    EXPECT_EQ(n.epoch_s, 30);
+    EXPECT_EQ(format_local_iso(n.window_start, n.utc_offset_min), "2024-05-01T23:10:00+02:00");
+    EXPECT_EQ(format_date(n.label_date), "2024-05-01");
+    const NightMetrics m = compute_metrics(n);
+    EXPECT_DOUBLE_EQ(m.tib_min, 5);
+    EXPECT_DOUBLE_EQ(m.deep_min, 1);  // N3 and N4
+    EXPECT_DOUBLE_EQ(m.rem_min, 1);
+    EXPECT_DOUBLE_EQ(m.unscored_min, 0.5);
+}
+
+TEST(HypnogramText, IntegersUseYasaCodesOrAMap) {
+    auto nights = nights_of("0\n1\n2\n3\n4\n-1\n0\n");
+    ASSERT_EQ(nights.size(), 1u);
+    NightMetrics m = compute_metrics(nights[0]);
+    EXPECT_DOUBLE_EQ(m.n1_min, 0.5);
+    EXPECT_DOUBLE_EQ(m.rem_min, 0.5);
+    EXPECT_DOUBLE_EQ(m.unscored_min, 0.5);
+    ImportOptions opts;
+    opts.integer_map = {{"0", Stage::Wake}, {"5", Stage::REM}, {"2", Stage::N2}};
+    nights = nights_of("0\n2\n5\n5\n0\n", opts);
+    ASSERT_EQ(nights.size(), 1u);
+    m = compute_metrics(nights[0]);
+    EXPECT_DOUBLE_EQ(m.rem_min, 1);
+}
+
+TEST(HypnogramText, CsvColumnAndEpochOption) {
+    ImportOptions opts;
+    opts.epoch_s = 60;
+    opts.start = "2024-01-01T22:00:00Z";
+    const auto nights = nights_of("time,Stage\n0,W\n60,L\n120,D\n180,R\n240,W\n", opts);
+    ASSERT_EQ(nights.size(), 1u);
+    const NightMetrics m = compute_metrics(nights[0]);
+    EXPECT_DOUBLE_EQ(m.tib_min, 5);
+    EXPECT_DOUBLE_EQ(m.light_min, 1);
+    EXPECT_TRUE(std::isnan(m.n1_min));
+}
+
+TEST(HypnogramText, ErrorsNameFileLineAndField) {
+    EXPECT_EQ(error_of("W\nN2\nN2\nN2\nX7\n", {}), "h.txt:5: stage \"X7\": not a stage label; expected W, N1, N2, N3, R, L, A or ?");
+    EXPECT_EQ(error_of("0\n9\n"),
+              "h.txt:2: stage \"9\": integer stage outside YASA's codes (0 W, 1 N1, 2 N2, 3 N3, 4 REM, -1/-2 unscored); "
+              "give a mapping with --stage-map");
+    ImportOptions opts;
+    opts.start = "2024-13-01T22:00:00";
+    EXPECT_EQ(error_of("W\nN2\n", opts), "h.txt: start time \"2024-13-01T22:00:00\": month 13 out of range");
+    EXPECT_EQ(error_of("# only a comment\n"), "h.txt: not a format sleeparch reads (see `sleeparch formats`)");
+    EXPECT_EQ(error_of(""), "h.txt: file is empty");
+    EXPECT_EQ(error_of("# epoch: 0\nW\n"), "h.txt:1: epoch header \"0\": expected a whole number of seconds between 1 and 3600");
+}
+
+TEST(HypnogramText, ForcedFormatReportsTheMissingColumn) {
+    try {
+        import_buffer("a,b\n1,2\n", "x.csv", {}, "hypnogram");
+        FAIL() << "expected a ParseError";
+    } catch (const ParseError& e) {
+        EXPECT_STREQ(e.what(), "x.csv:1: header: no stage column (name one with --column)");
+    }
+}
+
+TEST(HypnogramText, RecognitionIsByContent) {
+    const Importer* h = find_importer("hypnogram");
+    ASSERT_NE(h, nullptr);
+    EXPECT_TRUE(h->recognises("anything.dat", "# c\nW\nN1\n"));
+    EXPECT_TRUE(h->recognises("x.csv", "epoch,stage\n1,W\n"));
+    EXPECT_FALSE(h->recognises("x.txt", "hello world\n"));
+    EXPECT_FALSE(h->recognises("x.json", "{\"sleep\": []}"));
+    EXPECT_FALSE(h->recognises("x.bin", std::string("W\n\x01\x02\n", 5)));
+}
+
+// Real files from YASA's repository (../shared/samples).
+TEST(HypnogramText, YasaSampleLabels) {
+    const auto path = sleeparch::testing::sample("hypnogram_txt/yasa_sub-02_hypno_30s.txt");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch b = import_paths({path.string()}, {});
+    const auto r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const NightMetrics m = compute_metrics(r.nights[0]);
+    // 98 epochs: 36 W, 9 N1, 31 N2, 22 N3 (counted with `sort | uniq -c`).
+    EXPECT_DOUBLE_EQ(m.tib_min, 49);
+    EXPECT_DOUBLE_EQ(m.tst_min, 31);
+    EXPECT_DOUBLE_EQ(m.n1_min, 4.5);
+    EXPECT_DOUBLE_EQ(m.n2_min, 15.5);
+    EXPECT_DOUBLE_EQ(m.deep_min, 11);
+    EXPECT_DOUBLE_EQ(m.wake_min, 18);
+}
+
+TEST(HypnogramText, YasaSampleIntegersWithComments) {
+    const auto path = sleeparch::testing::sample("hypnogram_txt/yasa_data_full_6hrs_100Hz_hypno_30s.txt");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch b = import_paths({path.string()}, {});
+    const auto r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const NightMetrics m = compute_metrics(r.nights[0]);
+    // 720 epochs: 43 W, 22 N1, 318 N2, 182 N3, 155 REM.
+    EXPECT_DOUBLE_EQ(m.tib_min, 360);
+    EXPECT_DOUBLE_EQ(m.tst_min, (720 - 43) / 2.0);
+    EXPECT_DOUBLE_EQ(m.rem_min, 77.5);
+    EXPECT_DOUBLE_EQ(m.deep_min, 91);
+    EXPECT_NEAR(m.se_pct, 100.0 * 677 / 720, 1e-9);
+}

@@ -1,0 +1,169 @@
+// Samsung Health sleep_stage CSV: metadata line, trailing commas, stage
+// codes, sleep_id sessions, another app's rows as another source; the
+// project's fixture against its golden nights, and malformed input.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <string>
+
+#include "sleeparch/assembly.hpp"
+#include "sleeparch/error.hpp"
+#include "sleeparch/importers/import.hpp"
+#include "sleeparch/metrics.hpp"
+#include "sleeparch/time.hpp"
+#include "support/test_support.hpp"
+
+namespace sleeparch {
+namespace {
+
+using importers::import_buffer;
+using importers::import_paths;
+using importers::ImportOptions;
+
+const ImportOptions kOptions;
+const std::string kFixture = "tests/fixtures/samsung_health/com.samsung.health.sleep_stage.20210305101500.csv";
+const std::string kHeader =
+    "com.samsung.health.sleep_stage,6313002,1\n"
+    "create_sh_ver,start_time,sleep_id,custom,modify_sh_ver,update_time,create_time,stage,"
+    "time_offset,deviceuuid,pkg_name,end_time,datauuid\n";
+
+std::string row(const std::string& stage, const std::string& offset = "UTC+0200",
+                const std::string& start = "2021-03-02 21:10:00.000",
+                const std::string& end = "2021-03-02 21:20:00.000") {
+    return "6313002," + start + ",s1,,6313002," + end + "," + end + "," + stage + "," + offset +
+           ",dev,com.sec.android.app.shealth," + end + ",uuid1,\n";
+}
+
+std::string error_of(const std::string& content) {
+    try {
+        import_buffer(content, "sleep_stage.csv", kOptions, "samsung_health");
+    } catch (const ParseError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+UtcSeconds utc(const std::string& iso) { return parse_iso_datetime(iso).utc(); }
+
+ImportBatch read_fixture() {
+    return import_paths({(testing::source_dir() / kFixture).string()}, kOptions);
+}
+
+TEST(SamsungHealth, RecognisedByMetadataLine) {
+    ImportBatch b = import_buffer(kHeader + row("40002"), "whatever.csv", kOptions);
+    ASSERT_EQ(b.records.size(), 1u);
+    EXPECT_EQ(b.sources[0].format, "samsung_health");
+    EXPECT_FALSE(importers::find_importer("samsung_health")->recognises("x.csv", "create_sh_ver,start_time\n"));
+}
+
+TEST(SamsungHealth, FixtureRecordsSourcesAndSessions) {
+    ImportBatch b = read_fixture();
+    ASSERT_EQ(b.records.size(), 16u);
+    const auto golden = nlohmann::json::parse(
+        testing::read_file(testing::source_dir() / "tests/golden/samsung_health_fixture.json"));
+    ASSERT_EQ(b.sources.size(), golden["sources"].size());
+    for (std::size_t i = 0; i < b.sources.size(); ++i) {
+        EXPECT_EQ(b.sources[i].format, golden["sources"][i]["format"]);
+        EXPECT_EQ(b.sources[i].name, golden["sources"][i]["name"]);
+        EXPECT_EQ(b.sources[i].device, golden["sources"][i]["device"]);
+        EXPECT_EQ(b.sources[i].version, golden["sources"][i]["version"]);
+    }
+    const Record& first = b.records[0];
+    EXPECT_EQ(first.start, utc("2021-03-02T21:10:00Z"));
+    EXPECT_EQ(first.end, utc("2021-03-02T21:20:00Z"));
+    EXPECT_EQ(first.stage, Stage::Wake);
+    EXPECT_EQ(first.utc_offset_min, 120);
+    EXPECT_EQ(first.session, "a1");
+    EXPECT_EQ(first.id, "u-a01");
+    EXPECT_EQ(first.line, 3u);
+    EXPECT_EQ(first.created, utc("2021-03-02T21:20:00Z"));
+    // Line 6 is a Sleep as Android row.
+    EXPECT_EQ(b.sources[b.records[3].source].name, "com.urbandroid.sleep");
+    EXPECT_EQ(b.records[3].session, "b1");
+    // The "2021-03-03T21:00:00" form reads the same way.
+    EXPECT_EQ(b.records[12].start, utc("2021-03-03T21:00:00Z"));
+    EXPECT_TRUE(b.warnings.empty());
+}
+
+TEST(SamsungHealth, FixtureNightsMatchGolden) {
+    const auto golden = nlohmann::json::parse(
+        testing::read_file(testing::source_dir() / "tests/golden/samsung_health_fixture.json"));
+    AssemblyResult r = assemble_nights(read_fixture());
+    const auto& expected = golden["nights"];
+    ASSERT_EQ(r.nights.size(), expected.size());
+    for (std::size_t i = 0; i < r.nights.size(); ++i) {
+        SCOPED_TRACE("night " + std::to_string(i));
+        const Night& n = r.nights[i];
+        const auto& e = expected[i];
+        EXPECT_EQ(n.window_start, utc(e["window_start"].get<std::string>()));
+        EXPECT_EQ(n.window_end, utc(e["window_end"].get<std::string>()));
+        EXPECT_EQ(n.utc_offset_min, e["utc_offset_min"].get<int>());
+        EXPECT_EQ(format_date(n.label_date), e["label_date"].get<std::string>());
+        EXPECT_EQ(n.source.name, e["source"].get<std::string>());
+        NightMetrics m = compute_metrics(n);
+        EXPECT_DOUBLE_EQ(m.wake_min, e["wake_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.light_min, e["light_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.deep_min, e["deep_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.rem_min, e["rem_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.tst_min, e["tst_min"].get<double>());
+    }
+    // The Sleep as Android session competed for the first night and lost.
+    ASSERT_FALSE(r.nights[0].provenance.dropped_sources.empty());
+    EXPECT_NE(r.nights[0].provenance.dropped_sources[0].find("com.urbandroid.sleep"), std::string::npos);
+}
+
+TEST(SamsungHealth, HeaderWithTrailingCommaAndPrefixedNames) {
+    const std::string csv =
+        "com.samsung.health.sleep_stage,6313002,1\n"
+        "com.samsung.health.sleep_stage.start_time,com.samsung.health.sleep_stage.sleep_id,"
+        "com.samsung.health.sleep_stage.stage,com.samsung.health.sleep_stage.end_time,\n"
+        "2021-03-02 21:10:00.000,s9,40003,2021-03-02 21:40:00.000,\n";
+    ImportBatch b = import_buffer(csv, "x.csv", kOptions);
+    ASSERT_EQ(b.records.size(), 1u);
+    EXPECT_EQ(b.records[0].stage, Stage::Deep);
+    EXPECT_EQ(b.records[0].session, "s9");
+    EXPECT_EQ(b.sources[0].name, "Samsung Health");
+    // No time_offset column: UTC with a warning.
+    ASSERT_EQ(b.warnings.size(), 1u);
+    EXPECT_EQ(b.warnings[0].message,
+              "row without time_offset: local times use UTC+0000; use --tz to give the time zone");
+}
+
+TEST(SamsungHealth, BadStageCodeNamesItsLine) {
+    EXPECT_EQ(error_of(kHeader + row("40002") + row("40005")),
+              "sleep_stage.csv:4: stage \"40005\": unknown stage code (expected 40001 awake, 40002 "
+              "light, 40003 deep, 40004 REM)");
+}
+
+TEST(SamsungHealth, MalformedInput) {
+    EXPECT_EQ(error_of("create_sh_ver,start_time\n"),
+              "sleep_stage.csv:1: metadata line: expected \"com.samsung.health.sleep_stage,<version>,"
+              "<rows>\", found \"create_sh_ver,start_time\"");
+    EXPECT_EQ(error_of("com.samsung.health.sleep_stage,1,0\n"),
+              "sleep_stage.csv: header: missing (the file ends after the metadata line)");
+    EXPECT_EQ(error_of("com.samsung.health.sleep_stage,1,0\nstart_time,sleep_id,end_time\n"),
+              "sleep_stage.csv:2: header: missing column \"stage\"");
+    EXPECT_EQ(error_of(kHeader + row("40002", "UTC+02x0")),
+              "sleep_stage.csv:3: time_offset \"UTC+02x0\": expected an offset like \"UTC+0200\"");
+    EXPECT_EQ(error_of(kHeader + row("40002", "UTC+0200", "2021-02-30 21:10:00.000")),
+              "sleep_stage.csv:3: start_time \"2021-02-30 21:10:00.000\": day 30 out of range for month 2");
+    EXPECT_EQ(error_of(kHeader + "6313002,2021-03-02 21:10:00.000,s1\n"),
+              "sleep_stage.csv:3: row: 3 fields, the header has 13 (plus the trailing comma)");
+}
+
+TEST(SamsungHealth, EndBeforeStartIsSkippedWithAWarning) {
+    ImportBatch b = import_buffer(kHeader + row("40002", "UTC+0200", "2021-03-02 21:10:00.000",
+                                                "2021-03-02 21:00:00.000"),
+                                  "s.csv", kOptions, "samsung_health");
+    EXPECT_TRUE(b.records.empty());
+    ASSERT_EQ(b.warnings.size(), 1u);
+    EXPECT_EQ(b.warnings[0].line, 3u);
+    EXPECT_EQ(b.warnings[0].message,
+              "end_time \"2021-03-02 21:00:00.000\" is not after start_time \"2021-03-02 "
+              "21:10:00.000\": row skipped");
+}
+
+}  // namespace
+}  // namespace sleeparch

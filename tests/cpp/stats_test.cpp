@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "sleeparch/random.hpp"
+#include "sleeparch/stats.hpp"
+#include "support/test_support.hpp"
+
+using namespace sleeparch;
+
+TEST(Stats, DescriptiveAsNumpy) {
+    const std::vector<double> x = {2, 4, 4, 4, 5, 5, 7, 9};
+    EXPECT_DOUBLE_EQ(mean(x), 5.0);
+    EXPECT_NEAR(sample_sd(x), std::sqrt(32.0 / 7.0), 1e-12);
+    EXPECT_DOUBLE_EQ(median(x), 4.5);
+    const std::vector<double> y = {1, 2, 3, 4, 10};
+    // numpy.quantile([1,2,3,4,10], [0.25, 0.9]) -> [2.0, 7.6]
+    EXPECT_DOUBLE_EQ(quantile(y, 0.25), 2.0);
+    EXPECT_NEAR(quantile(y, 0.9), 7.6, 1e-12);
+    EXPECT_TRUE(std::isnan(sample_sd(std::vector<double>{1.0})));
+    EXPECT_TRUE(std::isnan(mean(std::vector<double>{})));
+}
+
+TEST(Stats, Lag1Autocorrelation) {
+    // x = 1..5: m = 3, num = (-2)(-1) + (-1)(0) + 0*1 + 1*2 = 4, den = 10.
+    EXPECT_NEAR(lag1_autocorrelation(std::vector<double>{1, 2, 3, 4, 5}), 0.4, 1e-12);
+    EXPECT_TRUE(std::isnan(lag1_autocorrelation(std::vector<double>{3, 3, 3, 3})));
+}
+
+// Hand-worked: means 10 and 12, SDs 2 and 3, n 10 and 12.
+// pooled = sqrt((9*4 + 11*9) / 20) = sqrt(6.75); d = 2 / sqrt(6.75) = 0.7698004;
+// J = 1 - 3 / (4*22 - 9) = 1 - 3/79; g = 0.7405674.
+TEST(Stats, HedgesGHandWorked) {
+    EXPECT_NEAR(hedges_g(10, 2, 10, 12, 3, 12), 0.7405674338972416, 1e-12);
+    EXPECT_NEAR(hedges_g(12, 3, 12, 10, 2, 10), -0.7405674338972416 * (1 - 3.0 / 79) / (1 - 3.0 / 79), 1e-12);
+    EXPECT_TRUE(std::isnan(hedges_g(1, 0, 5, 1, 0, 5)));
+}
+
+// Hand-worked: p = (0.01, 0.04, 0.03, 0.005), m = 4. Sorted: 0.005*4 = 0.02,
+// 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> max(0.06, 0.04) = 0.06.
+TEST(Stats, HolmHandWorked) {
+    const std::vector<double> p = {0.01, 0.04, 0.03, 0.005};
+    const auto a = holm_adjust(p);
+    ASSERT_EQ(a.size(), 4u);
+    EXPECT_NEAR(a[0], 0.03, 1e-15);
+    EXPECT_NEAR(a[1], 0.06, 1e-15);
+    EXPECT_NEAR(a[2], 0.06, 1e-15);
+    EXPECT_NEAR(a[3], 0.02, 1e-15);
+    // NaN is left out of m; values cap at 1.
+    const auto b = holm_adjust(std::vector<double>{0.02, std::nan(""), 0.7});
+    EXPECT_NEAR(b[0], 0.04, 1e-15);
+    EXPECT_TRUE(std::isnan(b[1]));
+    EXPECT_NEAR(b[2], 0.7, 1e-15);
+    EXPECT_DOUBLE_EQ(holm_adjust(std::vector<double>{0.6, 0.9})[0], 1.0);
+}
+
+// Values from scipy.stats 1.17.
+TEST(Stats, Distributions) {
+    EXPECT_NEAR(normal_cdf(1.96), 0.9750021048517795, 1e-14);
+    EXPECT_NEAR(two_sided_p_t(2.0, 10), 0.07338803477074037, 1e-13);
+    EXPECT_NEAR(student_t_cdf(-1.5, 7), 0.088649243494985, 1e-13);
+    EXPECT_NEAR(normal_quantile(0.975), 1.959963984540054, 1e-12);
+}
+
+TEST(Stats, NeweyWestLagRule) {
+    EXPECT_EQ(newey_west_lag(100), 4);
+    EXPECT_EQ(newey_west_lag(730), 6);   // 4 * 7.3^(2/9) = 6.22
+    EXPECT_EQ(newey_west_lag(28), 3);
+}
+
+TEST(Stats, OlsHacLagZeroIsHc1) {
+    // y = 1 + 2x + e with known residuals; with L = 0 the HAC covariance is
+    // White's HC0 times n / (n - k) (HC1).
+    const int n = 6;
+    Eigen::MatrixXd X(n, 2);
+    Eigen::VectorXd y(n);
+    const double e[n] = {0.5, -0.3, 0.1, -0.4, 0.2, -0.1};
+    for (int i = 0; i < n; ++i) {
+        X(i, 0) = 1;
+        X(i, 1) = i;
+        y(i) = 1 + 2 * i + e[i];
+    }
+    const auto r = ols_hac(X, y, 0);
+    ASSERT_TRUE(r.ok);
+    const Eigen::MatrixXd inv = (X.transpose() * X).inverse();
+    const Eigen::VectorXd u = y - X * r.beta;
+    Eigen::MatrixXd meat = Eigen::MatrixXd::Zero(2, 2);
+    for (int i = 0; i < n; ++i) meat += u(i) * u(i) * X.row(i).transpose() * X.row(i);
+    const Eigen::MatrixXd hc1 = inv * meat * inv * (6.0 / 4.0);
+    EXPECT_NEAR(r.cov(0, 0), hc1(0, 0), 1e-12);
+    EXPECT_NEAR(r.cov(1, 1), hc1(1, 1), 1e-12);
+    EXPECT_NEAR(r.cov(0, 1), hc1(0, 1), 1e-12);
+    EXPECT_EQ(r.df, 4.0);
+    EXPECT_NEAR(r.p(1), two_sided_p_t(r.beta(1) / std::sqrt(hc1(1, 1)), 4), 1e-12);
+}
+
+TEST(Stats, OlsHacRefusesSingularDesign) {
+    Eigen::MatrixXd X(5, 2);
+    X << 1, 2, 1, 2, 1, 2, 1, 2, 1, 2;
+    Eigen::VectorXd y(5);
+    y << 1, 2, 3, 4, 5;
+    EXPECT_FALSE(ols_hac(X, y, 1).ok);
+}
+
+namespace {
+std::vector<double> ar1(std::size_t n, double phi, Xoshiro256ss& g) {
+    std::vector<double> x(n);
+    double prev = 0;
+    for (std::size_t i = 0; i < n + 100; ++i) {
+        const double z = normal_quantile(g.uniform_open0() * 0.999999 + 0.0000005);
+        prev = phi * prev + z;
+        if (i >= 100) x[i - 100] = prev;
+    }
+    return x;
+}
+}  // namespace
+
+TEST(Stats, BlockLengthGrowsWithAutocorrelation) {
+    Xoshiro256ss g(11);
+    const auto white = ar1(500, 0.0, g);
+    const auto strong = ar1(500, 0.8, g);
+    const double bw = optimal_block_length(white);
+    const double bs = optimal_block_length(strong);
+    EXPECT_GE(bw, 1.0);
+    EXPECT_LT(bw, 4.0);
+    EXPECT_GT(bs, 5.0);
+    EXPECT_LE(bs, std::ceil(std::min(3 * std::sqrt(500.0), 500.0 / 3)));
+    EXPECT_EQ(optimal_block_length(std::vector<double>{1, 2, 3}), 1.0);
+    EXPECT_EQ(optimal_block_length(std::vector<double>(50, 2.0)), 1.0);
+}
+
+TEST(Stats, StationaryBootstrapMeanIsUnbiasedAndSeeded) {
+    std::vector<double> x(100);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i % 7);
+    const StationaryBootstrap sb(x, 5.0);
+    Xoshiro256ss g(3), g2(3);
+    double sum = 0;
+    for (int i = 0; i < 20000; ++i) sum += sb.resample_mean(g);
+    EXPECT_NEAR(sum / 20000, mean(x), 0.02);
+    // The same seed gives the same resamples.
+    Xoshiro256ss a(5), b(5);
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(sb.resample_mean(a), sb.resample_mean(b));
+    // Block length 1: an ordinary bootstrap, every mean is of 100 draws from x.
+    const StationaryBootstrap iid(x, 1.0);
+    EXPECT_EQ(iid.block_length(), 1.0);
+    const double m = iid.resample_mean(g2);
+    EXPECT_GE(m, 0.0);
+    EXPECT_LE(m, 6.0);
+}
+
+TEST(Stats, BootstrapIntervalRepeatsForTheSeed) {
+    Xoshiro256ss g(1);
+    const auto b = ar1(60, 0.4, g);
+    auto t = ar1(60, 0.4, g);
+    for (double& v : t) v += 1.0;
+    Xoshiro256ss r1(99), r2(99);
+    const auto c1 = bootstrap_diff_ci(b, t, 2000, r1);
+    const auto c2 = bootstrap_diff_ci(b, t, 2000, r2);
+    EXPECT_EQ(c1.low, c2.low);
+    EXPECT_EQ(c1.high, c2.high);
+    EXPECT_LT(c1.low, mean(t) - mean(b));
+    EXPECT_GT(c1.high, mean(t) - mean(b));
+}

@@ -1,0 +1,312 @@
+// Withings importers: raw sleep states (JSON arrays in cells, unsorted rows,
+// duplicates, DST) and sleep.csv summaries, on the project's fixtures and the
+// real BioPsyKit samples, with night assembly and the golden nights.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sleeparch/assembly.hpp"
+#include "sleeparch/error.hpp"
+#include "sleeparch/importers/import.hpp"
+#include "sleeparch/metrics.hpp"
+#include "sleeparch/time.hpp"
+#include "support/test_support.hpp"
+
+namespace sleeparch {
+namespace {
+
+using importers::import_buffer;
+using importers::ImportOptions;
+
+const ImportOptions kOptions;
+
+std::string error_of(const std::string& content, const std::string& name,
+                     const std::string& format = "withings") {
+    try {
+        import_buffer(content, name, kOptions, format);
+    } catch (const ParseError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+UtcSeconds utc(const std::string& iso) {
+    ParsedTime t = parse_iso_datetime(iso);
+    EXPECT_TRUE(t.ok) << iso;
+    return t.utc();
+}
+
+double minutes_of(const ImportBatch& b, Stage s) {
+    double m = 0;
+    for (const Record& r : b.records) {
+        if (r.kind == RecordKind::Stage && r.stage == s) m += static_cast<double>(r.end - r.start) / 60.0;
+    }
+    return m;
+}
+
+// Rows out of order, an exact duplicate row, a row overlapping the previous
+// one by two epochs with the same states, and the offset changing at the end
+// of DST (Europe, 2021-10-31 01:00 UTC).
+const std::string kRawFixture =
+    "start,duration,value\n"
+    "2021-10-31T02:40:00+01:00,\"[60,60,60]\",\"[2,2,1]\"\n"   // line 2, after the change
+    "2021-10-31T02:30:00+02:00,\"[60,60,60]\",\"[0,1,1]\"\n"   // line 3, before it
+    "2021-10-31T02:30:00+02:00,\"[60,60,60]\",\"[0,1,1]\"\n"   // line 4, duplicate of 3
+    "2021-10-31T02:31:00+02:00,\"[60,60,60]\",\"[1,1,3]\"\n"   // line 5, overlaps 3 by two epochs
+    "2021-10-31T02:30:00+01:00,[60],[3]\n";                    // line 6, unquoted one-element arrays
+
+TEST(WithingsRaw, RecognisedByHeaderNotName) {
+    ImportBatch b = import_buffer(kRawFixture, "export/some_name.csv", kOptions);
+    ASSERT_EQ(b.sources.size(), 1u);
+    EXPECT_EQ(b.sources[0].format, "withings");
+    EXPECT_EQ(b.sources[0].name, "Withings");
+    EXPECT_EQ(b.sources[0].device, "");
+}
+
+TEST(WithingsRaw, DeviceFromFileName) {
+    ImportBatch b = import_buffer(kRawFixture, "data/raw_tracker_sleep-state.csv", kOptions);
+    ASSERT_EQ(b.sources.size(), 1u);
+    EXPECT_EQ(b.sources[0].name, "Withings tracker");
+    EXPECT_EQ(b.sources[0].device, "tracker");
+}
+
+TEST(WithingsRaw, DuplicatesOverlapsAndDstCountOnce) {
+    ImportBatch b = import_buffer(kRawFixture, "raw_bed_sleep-state.csv", kOptions);
+    ASSERT_EQ(b.files.size(), 1u);
+    // Distinct epochs: 00:30 W, 00:31 L, 00:32 L, 00:33 REM (line 5), 01:30
+    // REM, 01:40 D, 01:41 D, 01:42 L (UTC).
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Wake), 1);
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Light), 3);
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::REM), 2);
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Deep), 2);
+    ASSERT_FALSE(b.records.empty());
+    EXPECT_EQ(b.records.front().start, utc("2021-10-31T00:30:00Z"));
+    EXPECT_EQ(b.records.front().line, 3u);
+    for (const Record& r : b.records) {
+        EXPECT_EQ(r.epoch_s, 60);
+        EXPECT_EQ(r.utc_offset_min, r.start < utc("2021-10-31T01:00:00Z") ? 120 : 60);
+        EXPECT_TRUE(std::is_sorted(b.records.begin(), b.records.end(),
+                                   [](const Record& x, const Record& y) { return x.start < y.start; }));
+    }
+    // Two duplicate epochs from line 4 and two overlapping ones from line 5.
+    ASSERT_EQ(b.warnings.size(), 1u);
+    EXPECT_EQ(b.warnings[0].line, 4u);
+    EXPECT_EQ(b.warnings[0].message,
+              "5 duplicate epochs (same start, length and state as an earlier row) dropped");
+}
+
+TEST(WithingsRaw, AssembledNightHasNoDoubleCounting) {
+    ImportBatch b = import_buffer(kRawFixture, "raw_bed_sleep-state.csv", kOptions);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const Night& n = r.nights[0];
+    EXPECT_EQ(n.window_start, utc("2021-10-31T00:30:00Z"));
+    EXPECT_EQ(n.window_end, utc("2021-10-31T01:43:00Z"));
+    EXPECT_EQ(n.utc_offset_min, 120);
+    EXPECT_EQ(n.epoch_s, 60);
+    NightMetrics m = compute_metrics(n);
+    EXPECT_DOUBLE_EQ(m.light_min, 3);
+    EXPECT_DOUBLE_EQ(m.deep_min, 2);
+    EXPECT_DOUBLE_EQ(m.rem_min, 2);
+    EXPECT_DOUBLE_EQ(m.wake_min, 1);
+    EXPECT_DOUBLE_EQ(m.unscored_min, 73 - 8);
+}
+
+TEST(WithingsRaw, RealDuplicateSample) {
+    auto path = testing::sample("withings/raw_bed_sleep-state_duplicate_fixture.csv");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch b = import_buffer(testing::read_file(path), path.filename().string(), kOptions);
+    ASSERT_EQ(b.sources.size(), 1u);
+    EXPECT_EQ(b.sources[0].device, "bed");
+    // Two identical rows of 18 epochs: 5 awake, 13 light, counted once.
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Wake), 5);
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Light), 13);
+    ASSERT_EQ(b.warnings.size(), 1u);
+    EXPECT_EQ(b.warnings[0].message,
+              "18 duplicate epochs (same start, length and state as an earlier row) dropped");
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_DOUBLE_EQ(compute_metrics(r.nights[0]).tst_min, 13);
+}
+
+TEST(WithingsRaw, RealDstSampleKeepsEachRowsOffset) {
+    auto path = testing::sample("withings/raw_bed_sleep-state_DST_fixture.csv");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch b = import_buffer(testing::read_file(path), path.filename().string(), kOptions);
+    // Line 2 is after the change (+01:00), lines 3 and 4 before it (+02:00).
+    for (const Record& r : b.records) {
+        EXPECT_EQ(r.utc_offset_min, r.line == 2 ? 60 : 120) << "line " << r.line;
+    }
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Wake), 54);
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Light), 105);
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::Deep), 41);
+    EXPECT_DOUBLE_EQ(minutes_of(b, Stage::REM), 28);
+    // The 03:31+01:00 row starts 2021-11-01 02:31 UTC.
+    auto first_of_line2 = std::find_if(b.records.begin(), b.records.end(),
+                                       [](const Record& r) { return r.line == 2; });
+    ASSERT_NE(first_of_line2, b.records.end());
+    EXPECT_EQ(first_of_line2->start, utc("2021-11-01T02:31:00Z"));
+}
+
+TEST(WithingsRaw, RealSleepMonitorSampleMatchesGolden) {
+    auto path = testing::sample("withings/raw_sleep-monitor_sleep-state.csv");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    const auto golden = nlohmann::json::parse(
+        testing::read_file(testing::source_dir() / "tests/golden/withings_raw_sleep_monitor.json"));
+    ImportBatch b = import_buffer(testing::read_file(path), path.filename().string(), kOptions);
+    ASSERT_EQ(b.sources.size(), 1u);
+    EXPECT_EQ(b.sources[0].format, golden["source"]["format"]);
+    EXPECT_EQ(b.sources[0].name, golden["source"]["name"]);
+    EXPECT_EQ(b.sources[0].device, golden["source"]["device"]);
+
+    AssemblyResult r = assemble_nights(b);
+    const auto& expected = golden["nights"];
+    ASSERT_EQ(r.nights.size(), expected.size());
+    for (std::size_t i = 0; i < r.nights.size(); ++i) {
+        const Night& n = r.nights[i];
+        const auto& e = expected[i];
+        SCOPED_TRACE("night " + std::to_string(i));
+        EXPECT_EQ(n.window_start, utc(e["window_start"].get<std::string>()));
+        EXPECT_EQ(n.window_end, utc(e["window_end"].get<std::string>()));
+        EXPECT_EQ(n.epoch_s, golden["epoch_s"].get<int>());
+        EXPECT_EQ(n.utc_offset_min, 120);
+        NightMetrics m = compute_metrics(n);
+        EXPECT_DOUBLE_EQ(m.wake_min, e["wake_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.light_min, e["light_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.deep_min, e["deep_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.rem_min, e["rem_min"].get<double>());
+        EXPECT_DOUBLE_EQ(m.unscored_min, e["unscored_min"].get<double>());
+    }
+}
+
+// Withings' own nightly totals (sleep.csv) agree with the raw states of the
+// same nights: an independent check of the raw importer.
+TEST(WithingsRaw, RealSampleAgreesWithWithingsSummary) {
+    auto raw = testing::sample("withings/raw_sleep-monitor_sleep-state.csv");
+    auto summary = testing::sample("withings/sleep.csv");
+    if (raw.empty() || summary.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch b = import_buffer(testing::read_file(raw), raw.filename().string(), kOptions);
+    ImportBatch s = import_buffer(testing::read_file(summary), summary.filename().string(), kOptions);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(s.summaries.size(), 8u);
+    std::size_t matched = 0;
+    for (const SummaryRecord& sum : s.summaries) {
+        for (const Night& n : r.nights) {
+            if (n.window_start < sum.end && sum.start < n.window_end) {
+                NightMetrics m = compute_metrics(n);
+                EXPECT_DOUBLE_EQ(m.light_min, sum.totals.light_min) << format_local_iso(sum.start, 120);
+                EXPECT_DOUBLE_EQ(m.deep_min, sum.totals.deep_min) << format_local_iso(sum.start, 120);
+                EXPECT_DOUBLE_EQ(m.rem_min, sum.totals.rem_min) << format_local_iso(sum.start, 120);
+                ++matched;
+            }
+        }
+    }
+    EXPECT_EQ(matched, 8u);
+}
+
+TEST(WithingsRaw, BadJsonArrayInACell) {
+    EXPECT_EQ(error_of("start,duration,value\n2021-10-31T02:40:00+01:00,\"[60,6x]\",\"[1,2]\"\n",
+                       "raw_bed_sleep-state.csv"),
+              "raw_bed_sleep-state.csv:2: duration \"[60,6x]\": not a JSON array of integers: "
+              "expected ',' or ']' at character 6");
+    EXPECT_EQ(error_of("start,duration,value\n2021-10-31T02:40:00+01:00,\"[60]\",\"1\"\n",
+                       "raw_bed_sleep-state.csv"),
+              "raw_bed_sleep-state.csv:2: value \"1\": not a JSON array of integers: expected '[' at "
+              "character 1");
+}
+
+TEST(WithingsRaw, MismatchedArraysAndBadValues) {
+    const std::string head = "start,duration,value\n";
+    EXPECT_EQ(error_of(head + "2021-10-31T02:40:00+01:00,\"[60,60]\",\"[1]\"\n", "r.csv"),
+              "r.csv:2: value \"[1]\": 1 states for 2 durations");
+    EXPECT_EQ(error_of(head + "2021-10-31T02:40:00+01:00,[60],[7]\n", "r.csv"),
+              "r.csv:2: value \"[7]\": unknown sleep state 7 (expected 0 awake, 1 light, 2 deep, 3 REM)");
+    EXPECT_EQ(error_of(head + "2021-10-31T02:40:00+01:00,[0],[1]\n", "r.csv"),
+              "r.csv:2: duration \"[0]\": epoch length 0 s out of range (1 to 86400)");
+    EXPECT_EQ(error_of(head + "2021-13-31T02:40:00+01:00,[60],[1]\n", "r.csv"),
+              "r.csv:2: start \"2021-13-31T02:40:00+01:00\": month 13 out of range");
+    EXPECT_EQ(error_of(head + "2021-10-31T02:40:00+01:00,[60]\n", "r.csv"),
+              "r.csv:2: row: 2 fields, the header has 3");
+    EXPECT_EQ(error_of("start,duration\n", "r.csv"), "r.csv:1: header: missing column \"value\"");
+}
+
+TEST(WithingsRaw, TimeWithoutOffsetUsesTzOrWarns) {
+    const std::string csv = "start,duration,value\n2021-10-31T02:40:00,[60],[1]\n";
+    ImportBatch b = import_buffer(csv, "r.csv", kOptions, "withings");
+    ASSERT_EQ(b.records.size(), 1u);
+    EXPECT_EQ(b.records[0].start, utc("2021-10-31T02:40:00Z"));
+    ASSERT_EQ(b.warnings.size(), 1u);
+    EXPECT_EQ(b.warnings[0].message,
+              "time stamp without UTC offset read as UTC; use --tz to give the time zone");
+    ImportOptions tz;
+    tz.tz_offset_min = 60;
+    b = import_buffer(csv, "r.csv", tz, "withings");
+    EXPECT_EQ(b.records[0].start, utc("2021-10-31T01:40:00Z"));
+    EXPECT_TRUE(b.warnings.empty());
+}
+
+const std::string kSummaryGerman =
+    "von,bis,\"leicht (s)\",\"tief (s)\",\"rem (s)\",\"wach (s)\",Aufwachen,\"Duration to sleep (s)\"\n"
+    "2020-10-11T02:04:00+02:00,2020-10-11T09:59:00+02:00,15780,5340,4920,2460,1,1320\n";
+
+TEST(WithingsSummary, GermanHeaderGivesSummaryOnlyNights) {
+    ImportBatch b = import_buffer(kSummaryGerman, "sleep.csv", kOptions);
+    ASSERT_EQ(b.sources.size(), 1u);
+    EXPECT_EQ(b.sources[0].format, "withings_summary");
+    EXPECT_TRUE(b.records.empty());
+    ASSERT_EQ(b.summaries.size(), 1u);
+    const SummaryRecord& s = b.summaries[0];
+    EXPECT_EQ(s.start, utc("2020-10-11T00:04:00Z"));
+    EXPECT_EQ(s.end, utc("2020-10-11T07:59:00Z"));
+    EXPECT_EQ(s.utc_offset_min, 120);
+    EXPECT_EQ(s.line, 2u);
+    EXPECT_DOUBLE_EQ(s.totals.light_min, 263);
+    EXPECT_DOUBLE_EQ(s.totals.deep_min, 89);
+    EXPECT_DOUBLE_EQ(s.totals.rem_min, 82);
+    EXPECT_DOUBLE_EQ(s.totals.wake_min, 41);
+
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].summary_only);
+    EXPECT_TRUE(r.nights[0].segments.empty());
+}
+
+TEST(WithingsSummary, EnglishHeader) {
+    const std::string csv =
+        "from,to,light (s),deep (s),rem (s),awake (s),wake up\n"
+        "2020-10-12T00:22:00+02:00,2020-10-12T07:15:00+02:00,7200,9900,5760,1800,1\n";
+    ImportBatch b = import_buffer(csv, "sleep.csv", kOptions);
+    ASSERT_EQ(b.summaries.size(), 1u);
+    EXPECT_DOUBLE_EQ(b.summaries[0].totals.deep_min, 165);
+}
+
+TEST(WithingsSummary, RealSample) {
+    auto path = testing::sample("withings/sleep.csv");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch b = import_buffer(testing::read_file(path), "sleep.csv", kOptions);
+    ASSERT_EQ(b.summaries.size(), 8u);
+    EXPECT_EQ(b.summaries.back().start, utc("2020-10-23T21:07:00Z"));
+    EXPECT_DOUBLE_EQ(b.summaries.back().totals.light_min, 347);
+    EXPECT_DOUBLE_EQ(b.summaries.back().totals.rem_min, 142);
+}
+
+TEST(WithingsSummary, BadValues) {
+    const std::string head = "von,bis,\"leicht (s)\",\"tief (s)\",\"rem (s)\",\"wach (s)\"\n";
+    EXPECT_EQ(error_of(head + "2020-10-11T02:04:00+02:00,2020-10-11T09:59:00+02:00,15780,-5,0,0\n",
+                       "sleep.csv", "withings_summary"),
+              "sleep.csv:2: tief (s) \"-5\": expected a whole number of seconds between 0 and 604800");
+    EXPECT_EQ(error_of(head + "2020-10-11T09:59:00+02:00,2020-10-11T02:04:00+02:00,1,1,1,1\n",
+                       "sleep.csv", "withings_summary"),
+              "sleep.csv:2: bis \"2020-10-11T02:04:00+02:00\": not after von \"2020-10-11T09:59:00+02:00\"");
+    EXPECT_EQ(error_of("a,b\n1,2\n", "sleep.csv", "withings_summary"),
+              "sleep.csv:1: header: not a Withings sleep.csv header (expected von,bis,\"leicht (s)\",... "
+              "or from,to,\"light (s)\",...)");
+}
+
+}  // namespace
+}  // namespace sleeparch
