@@ -14,7 +14,7 @@ struct ImportFlags {
     std::vector<std::string> paths;
     std::string tz;                 // --tz
     std::string format;             // --input-format (force an importer)
-    int epoch_s = 30;               // --epoch
+    int epoch_s = 0;                // --epoch (0: the file's "# epoch:" line, else 30)
     std::string start;              // --start
     std::string column;             // --column
     std::string stage_map;          // --stage-map "0=W,1=N1,..."

@@ -100,6 +100,17 @@ importers::IntakeLog load_intake(const std::string& path, const ImportFlags& fla
     return log;
 }
 
+ComparisonResult compare_loaded(const Loaded& loaded, const std::string& intake_path,
+                                const ImportFlags& flags, const CompareOptions& options) {
+    const auto& nights = loaded.assembly.nights;
+    std::vector<NightMetrics> metrics;
+    metrics.reserve(nights.size());
+    for (const Night& n : nights) metrics.push_back(compute_metrics(n));
+    importers::IntakeLog log;
+    if (!intake_path.empty()) log = load_intake(intake_path, flags, nights);
+    return compare_periods(nights, metrics, log.doses, options, log.serum);
+}
+
 std::string render_comparison(const ComparisonResult& r, Format format) {
     if (format == Format::Json) {
         nlohmann::json o;
@@ -216,17 +227,18 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
 
     out << "In plain words:\n";
     for (const auto& m : r.metrics) out << wrap("- " + verdict_sentence(m), 96, "  ");
-    bool dose_header = false;
+    std::vector<std::vector<std::string>> dose_rows;
     for (const auto& m : r.metrics)
-        for (const auto& d : m.dose_response) {
-            if (!dose_header) {
-                out << "\nDose-response within the treatment period (per 100 mg elemental):\n";
-                dose_header = true;
-            }
-            out << "- " << m.metric << " on " << d.predictor << ": " << fmt_number(d.slope_per_100mg, 2)
-                << " (95 % CI " << fmt_number(d.ci_low, 2) << " to " << fmt_number(d.ci_high, 2)
-                << ", p " << fmt_number(d.p, 3) << ", " << d.n << " nights)\n";
-        }
+        for (const auto& d : m.dose_response)
+            if (d.predictor == "mg_elemental")
+                dose_rows.push_back({m.metric, fmt_number(d.slope_per_100mg, 2),
+                                     fmt_number(d.ci_low, 2) + " to " + fmt_number(d.ci_high, 2),
+                                     std::to_string(d.n)});
+    if (!dose_rows.empty()) {
+        out << "\nDose-response within the treatment period: change per 100 mg elemental on the night\n"
+               "(the same against mg_7d_mean is in --format json):\n"
+            << render_table({"metric", "per 100 mg", "95% CI", "nights"}, dose_rows);
+    }
     if (!r.serum.empty()) {
         out << "\nSerum magnesium:\n";
         for (const auto& s : r.serum) out << wrap("- " + format_date(s.date) + ": " + s.reading.interpretation, 96, "  ");
@@ -283,13 +295,7 @@ void set_compare_command(CLI::App& app) {
             opt.metrics.push_back(opt.primary);
 
         const Loaded loaded = load_nights(args->import);
-        const auto& nights = loaded.assembly.nights;
-        std::vector<NightMetrics> metrics;
-        metrics.reserve(nights.size());
-        for (const Night& n : nights) metrics.push_back(compute_metrics(n));
-        importers::IntakeLog log;
-        if (!args->intake.empty()) log = load_intake(args->intake, args->import, nights);
-        const ComparisonResult result = compare_periods(nights, metrics, log.doses, opt, log.serum);
+        const ComparisonResult result = compare_loaded(loaded, args->intake, args->import, opt);
         write_output(args->output, render_comparison(result, args->format));
     });
 }

@@ -3,7 +3,12 @@
 
 #include <string>
 
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
+#include "nights_view.hpp"
 #include "output.hpp"
 #include "sleeparch/comparison.hpp"
 #include "sleeparch/importers/intake_log.hpp"
@@ -16,8 +21,26 @@ namespace sleeparch::cli {
 importers::IntakeLog load_intake(const std::string& path, const ImportFlags& flags,
                                  const std::vector<Night>& nights);
 
+// The comparison over already loaded nights: metrics, `intake_path` (may be
+// empty when `options` has explicit periods), compare_periods. `demo` calls
+// it on data/ with data/intake.csv.
+ComparisonResult compare_loaded(const Loaded& loaded, const std::string& intake_path,
+                                const ImportFlags& flags, const CompareOptions& options);
+
 // Table (plain words for a non-statistician), CSV (one row per metric) or
 // JSON (periods, metrics, warnings, serum, closing paragraph).
 std::string render_comparison(const ComparisonResult& result, Format format);
+
+// The columns `nights --intake LOG` adds (METRICS.md §4), one entry per row
+// of `rows` (rows point into loaded.assembly.nights; doses are linked over
+// all of its main sleeps, so a --from/--to selection does not move them).
+struct IntakeColumns {
+    // mg_elemental, dose_to_onset_min, mg_7d_mean, tags, above_upper_limit
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> cells;  // table/CSV text per row
+    std::vector<nlohmann::json> json;             // the same as JSON members per row
+};
+IntakeColumns intake_columns(const std::vector<NightRow>& rows, const Loaded& loaded,
+                             const std::string& intake_path, const ImportFlags& flags);
 
 }  // namespace sleeparch::cli

@@ -18,7 +18,7 @@ void add_import_flags(CLI::App& sub, ImportFlags& flags) {
                    "an IANA name (Europe/Berlin) or an offset (+01:00)");
     sub.add_option("--input-format", flags.format,
                    "Read every file with this importer instead of detecting (see `sleeparch formats`)");
-    sub.add_option("--epoch", flags.epoch_s, "Plain hypnograms: epoch length in seconds (default 30)")
+    sub.add_option("--epoch", flags.epoch_s, "Plain hypnograms: epoch length in seconds (default: a '# epoch:' line, else 30)")
         ->check(CLI::Range(1, 3600));
     sub.add_option("--start", flags.start,
                    "Plain hypnograms: start time, ISO 8601 (default: a '# start:' line, else "

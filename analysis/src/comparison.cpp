@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -32,6 +33,7 @@ constexpr std::array<std::string_view, 10> default_metrics = {
 
 std::string fmt(double v, int decimals = 1) {
     if (!std::isfinite(v)) return "n/a";
+    if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;  // no "-0.0"
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
@@ -42,8 +44,6 @@ std::string fmt_p(double p) {
     if (p < 0.001) return "< 0.001";
     return fmt(p, 3);
 }
-
-std::string iso(const date& d) { return format_date(d); }
 
 std::optional<date> parse_date(std::string_view s) {
     if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
@@ -236,7 +236,7 @@ MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
         }
         if (xs.size() < ctx.options.min_nights) continue;
         const double sdx = sample_sd(xs);
-        if (!(sdx > 1e-9)) continue;
+        if (!(sdx > 1e-9) || !(sample_sd(ys) > 0)) continue;
         Eigen::MatrixXd X(static_cast<Eigen::Index>(xs.size()), 2);
         for (std::size_t i = 0; i < xs.size(); ++i) {
             X(static_cast<Eigen::Index>(i), 0) = 1.0;
@@ -260,8 +260,7 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 
 std::string source_description(const Night& n) {
     std::string s = n.source.label();
-    if (!n.source.device.empty()) s += ", " + n.source.device;
-    if (!n.source.version.empty()) s += ", version " + n.source.version;
+    if (!n.source.version.empty()) s += " version " + n.source.version;
     return s;
 }
 
@@ -420,6 +419,15 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
         else if (wash_r && wash_r->contains(d)) wash.push_back(i);
         else if (post_r && post_r->contains(d)) ctx.post.push_back(i);
     }
+    // Open-ended ranges are shown as the nights they cover.
+    const date first_label = nights[mains.front()].label_date;
+    const date last_label = nights[mains.back()].label_date;
+    for (auto* r : {&base_r, &wash_r, &treat_r, &post_r})
+        if (*r) {
+            (*r)->first = std::max((*r)->first, first_label);
+            (*r)->last = std::min((*r)->last, last_label);
+            if ((*r)->last < (*r)->first) r->reset();
+        }
     res.baseline = period("baseline", base_r, ctx.base);
     res.washout = period("washout", wash_r, wash);
     res.treatment = period("treatment", treat_r, ctx.treat);
@@ -484,14 +492,29 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
     if (ctx.base.empty()) w.push_back("no baseline nights: there is nothing before the first dose to compare with");
     if (ctx.treat.empty()) w.push_back("no treatment nights after the washout");
     {
-        std::set<std::string> sb, st;
-        for (std::size_t i : ctx.base) sb.insert(source_description(nights[i]));
-        for (std::size_t i : ctx.treat) st.insert(source_description(nights[i]));
-        if (!sb.empty() && !st.empty() && sb != st)
-            w.push_back("source, device or algorithm version differs between periods (baseline: " +
-                        join({sb.begin(), sb.end()}, "; ") + "; treatment: " +
-                        join({st.begin(), st.end()}, "; ") +
-                        "): a difference may come from the device rather than from sleep");
+        // Sources by name and version; a device description that changes
+        // under the same name and version is reported on its own.
+        std::set<std::string> sb, st, db, dt;
+        for (std::size_t i : ctx.base) {
+            sb.insert(source_description(nights[i]));
+            db.insert(nights[i].source.label() + "|" + nights[i].source.device);
+        }
+        for (std::size_t i : ctx.treat) {
+            st.insert(source_description(nights[i]));
+            dt.insert(nights[i].source.label() + "|" + nights[i].source.device);
+        }
+        std::vector<std::string> only_b, only_t;
+        std::set_difference(sb.begin(), sb.end(), st.begin(), st.end(), std::back_inserter(only_b));
+        std::set_difference(st.begin(), st.end(), sb.begin(), sb.end(), std::back_inserter(only_t));
+        if (!sb.empty() && !st.empty() && (!only_b.empty() || !only_t.empty())) {
+            std::string text = "source or algorithm version differs between periods (";
+            if (!only_b.empty()) text += "baseline only: " + join(only_b, "; ");
+            if (!only_t.empty()) text += std::string(only_b.empty() ? "" : "; ") + "treatment only: " + join(only_t, "; ");
+            w.push_back(text + "): a difference may come from the device rather than from sleep");
+        } else if (!sb.empty() && !st.empty() && db != dt) {
+            w.push_back("the device description differs between periods under the same source: a "
+                        "difference may come from the device rather than from sleep");
+        }
     }
     {
         std::size_t low = 0, total = 0;
@@ -545,9 +568,6 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
             w.push_back("elemental magnesium computed from compound mass for: " + join(parts, ", "));
         }
     }
-    for (const auto& s : serum)
-        if (s.reading.band != SerumBand::Adequate)
-            w.push_back("serum magnesium on " + iso(s.date) + ": " + s.reading.interpretation);
     return res;
 }
 

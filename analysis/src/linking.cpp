@@ -15,7 +15,11 @@ using boost::gregorian::date_duration;
 
 constexpr UtcSeconds day_s = 86400;
 
+// not_a_date_time outside Boost's calendar (years 1400-9999) instead of a throw.
 date date_from_days(std::int64_t days) {
+    static const std::int64_t lo = (date(1400, 1, 1) - date(1970, 1, 1)).days();
+    static const std::int64_t hi = (date(9999, 12, 31) - date(1970, 1, 1)).days();
+    if (days < lo || days > hi) return date(boost::gregorian::not_a_date_time);
     return date(1970, 1, 1) + date_duration(static_cast<long>(days));
 }
 
@@ -33,7 +37,8 @@ UtcSeconds onset_of(const Night& night, const NightMetrics& m) {
 
 date dose_label_date(const Dose& dose) {
     if (!dose.time) {
-        if (dose.date && !dose.date->is_special()) return *dose.date + date_duration(1);
+        if (dose.date && !dose.date->is_special() && dose.date->year() < 9999)
+            return *dose.date + date_duration(1);
         return date(boost::gregorian::not_a_date_time);
     }
     const std::int64_t local = *dose.time + static_cast<std::int64_t>(dose.utc_offset_min) * 60;
@@ -109,7 +114,8 @@ LinkResult link_nights(const std::vector<Night>& nights, const std::vector<Night
         const date label = nights[i].label_date;
         if (label.is_special()) continue;
         double sum = 0;
-        for (auto it = out.mg_by_date.lower_bound(label - date_duration(6));
+        const date from = label.year() > 1400 ? label - date_duration(6) : label;
+        for (auto it = out.mg_by_date.lower_bound(from);
              it != out.mg_by_date.end() && it->first <= label; ++it)
             sum += it->second;
         link.mg_7d_mean = sum / 7.0;

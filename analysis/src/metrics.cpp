@@ -65,21 +65,31 @@ void cycles(const Night& n, UtcSeconds onset, UtcSeconds final_wake, double& cou
     for (std::size_t i = 0; i < rem.size(); ++i) {
         if (i == 0 || rem[i].end - rem[i].start >= 5 * 60) qualifying.push_back(rem[i]);
     }
+    // NREM time before t, by a forward-only walk: periods are visited in time order.
+    std::size_t seg = 0;
+    UtcSeconds nrem_before_seg = 0;  // NREM time in segments [0, seg)
+    auto nrem_before = [&](UtcSeconds t) {
+        while (seg < n.segments.size() && n.segments[seg].end <= t) {
+            if (is_nrem(n.segments[seg].stage)) nrem_before_seg += n.segments[seg].end - n.segments[seg].start;
+            ++seg;
+        }
+        UtcSeconds partial = 0;
+        if (seg < n.segments.size() && n.segments[seg].start < t && is_nrem(n.segments[seg].stage))
+            partial = t - n.segments[seg].start;
+        return nrem_before_seg + partial;
+    };
     int done = 0;
     double total = 0;
     UtcSeconds cycle_start = onset;
+    UtcSeconds nrem_at_cycle_start = nrem_before(onset);
     for (const Period& p : qualifying) {
         if (p.start < cycle_start) continue;
-        UtcSeconds nrem = 0;
-        for (const Segment& s : n.segments) {
-            if (!is_nrem(s.stage)) continue;
-            const UtcSeconds a = std::max(s.start, cycle_start), b = std::min(s.end, p.start);
-            if (b > a) nrem += b - a;
-        }
+        const UtcSeconds nrem = nrem_before(p.start) - nrem_at_cycle_start;
         if (nrem >= 15 * 60) {
             ++done;
             total += minutes(p.end - cycle_start);
             cycle_start = p.end;
+            nrem_at_cycle_start = nrem_before(cycle_start);
         }
     }
     count = done;

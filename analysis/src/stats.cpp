@@ -14,6 +14,8 @@ namespace sleeparch {
 
 namespace {
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+// Below this expected block length a resample walks value by value.
+constexpr double per_value_below_block = 8.0;
 }
 
 double mean(std::span<const double> x) {
@@ -204,22 +206,71 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
     for (std::size_t i = 0; i < 2 * n_; ++i) prefix_[i + 1] = prefix_[i] + x[i % n_];
     const double p = 1.0 / block_length_;
     log_continue_ = p >= 1.0 ? 0.0 : std::log1p(-p);
+    per_value_ = block_length_ < per_value_below_block && n_ > 0;
+    if (per_value_) {
+        values_.assign(x.begin(), x.end());
+        const double below = std::ldexp(p, 64);
+        new_block_below_ = below >= 0x1p64 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(below);
+        start_scale_ = static_cast<std::uint64_t>(
+            std::floor(std::ldexp(static_cast<double>(n_), 96) / static_cast<double>(new_block_below_)));
+        return;
+    }
+    if (log_continue_ < 0) {
+        // Enough thresholds that the log-based tail is needed with
+        // probability below 1e-4; at most one per value.
+        const double q = 1.0 - p;
+        const auto k_max = static_cast<std::size_t>(std::min<double>(
+            std::ceil(std::log(1e-4) / log_continue_), static_cast<double>(std::max<std::size_t>(n_, 1))));
+        double tail = 1.0;
+        for (std::size_t k = 1; k <= k_max; ++k) {
+            tail *= q;
+            continue_thresholds_.push_back(static_cast<std::uint64_t>(std::ldexp(tail, 64) >= 0x1p64
+                                                                          ? 0xFFFFFFFFFFFFF800ULL
+                                                                          : std::ldexp(tail, 64)));
+        }
+    }
 }
 
 double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
     if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
+    if (per_value_) {
+        const double* x = values_.data();
+        std::size_t idx = static_cast<std::size_t>(rng.bounded(n_));
+        double sum = 0;
+        for (std::size_t i = 0; i < n_; ++i) {
+            sum += x[idx];
+            const std::uint64_t r = rng.next();
+            const auto jump = static_cast<std::size_t>(
+                (static_cast<unsigned __int128>(r) * start_scale_) >> 96);
+            std::size_t next = idx + 1;
+            next &= -static_cast<std::size_t>(next != n_);
+            // A mask select: a branch here would be mispredicted at every
+            // block start.
+            const std::size_t take = -static_cast<std::size_t>(r < new_block_below_);
+            idx = (std::min(jump, n_ - 1) & take) | (next & ~take);
+        }
+        return sum / static_cast<double>(n_);
+    }
     std::size_t filled = 0;
     double sum = 0;
+    const std::uint64_t* thr = continue_thresholds_.data();
+    const std::size_t k_max = continue_thresholds_.size();
+    const double* prefix = prefix_.data();
     while (filled < n_) {
         const auto start = static_cast<std::size_t>(rng.bounded(n_));
+        // Geometric length: P(L > k) = (1 - p)^k.
         std::size_t len = 1;
-        if (log_continue_ < 0) {
-            // Geometric number of continuations: P(L = k) = (1-p)^(k-1) p.
-            const double extra = std::floor(std::log(rng.uniform_open0()) / log_continue_);
-            len += extra < static_cast<double>(n_) ? static_cast<std::size_t>(extra) : n_;
+        if (k_max > 0) {
+            const std::uint64_t r = rng.next();
+            while (len <= k_max && r < thr[len - 1]) ++len;
+            if (len > k_max) {
+                // Beyond the table: memoryless, so add a fresh geometric draw.
+                const double extra = std::floor(std::log(rng.uniform_open0()) / log_continue_);
+                len += extra < static_cast<double>(n_) ? static_cast<std::size_t>(extra) : n_;
+            }
         }
         len = std::min(len, n_ - filled);
-        sum += prefix_[start + len] - prefix_[start];
+        sum += prefix[start + len] - prefix[start];
         filled += len;
     }
     return sum / static_cast<double>(n_);

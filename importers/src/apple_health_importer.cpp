@@ -8,27 +8,29 @@
 // its closing '>'), and some exports carry a stray U+000B in records we do
 // not keep, so a whole-document parse would fail on files that hold
 // perfectly good sleep data. Newlines are counted as the scan goes so every
-// warning and error names its line. See FORMATS.md, Apple Health.
+// warning and error names its line. On large inputs expat runs on a second
+// thread, fed the kept elements in order, so parsing overlaps reading.
+// See FORMATS.md, Apple Health.
 #include <algorithm>
 #include <charconv>
-#include <condition_variable>
-#include <deque>
-#include <exception>
-#include <mutex>
-#include <thread>
-#include <vector>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <unordered_set>
+#include <vector>
 
 #include <expat.h>
 
@@ -47,8 +49,6 @@
 namespace sleeparch::importers {
 namespace {
 
-constexpr std::string_view kSleepType = "HKCategoryTypeIdentifierSleepAnalysis";
-constexpr std::string_view kMagnesiumType = "HKQuantityTypeIdentifierDietaryMagnesium";
 constexpr std::string_view kSleepValuePrefix = "HKCategoryValueSleepAnalysis";
 
 // The quoted attribute values searched for. Both identifiers have the same
@@ -530,8 +530,9 @@ void ElementSink::emit_magnesium(std::uint64_t line) {
     }
     ParsedTime start;
     if (!parse_time(fields_.start, "startDate", line, start)) return;
-    // Food apps' records can appear both inside a food <Correlation> and at
-    // the top level; the same sample is counted once.
+    // Apple's DTD: "Any Records that appear as children of a correlation also
+    // appear as top-level records" (food correlations hold nutrient records);
+    // the same sample is counted once.
     std::string key = fields_.source_name + '\x1f' + fields_.creation + '\x1f' + fields_.start +
                       '\x1f' + fields_.end + '\x1f' + fields_.value + '\x1f' + fields_.unit;
     if (!dose_keys_.insert(std::move(key)).second) return;
@@ -807,8 +808,11 @@ std::size_t Reader::handle(std::size_t s, Kind kind) {
     Job job;
     job.type = kind == Kind::Sleep ? Job::Sleep : Job::Magnesium;
     job.line = line_at(lt);
-    const void* nl = memrchr(b + begin_, '\n', lt - begin_);
-    job.column_base = lt - (nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1 : begin_);
+    // Columns in expat's messages count from the '<'; the line start is
+    // looked for only so far back, so one-line files stay linear.
+    const std::size_t back = lt - begin_ > kMaxStartTag ? lt - kMaxStartTag : begin_;
+    const void* nl = memrchr(b + back, '\n', lt - back);
+    job.column_base = nl ? lt - (static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1) : 0;
     job.text.assign(b + lt, end - lt);
     pipeline_.submit(std::move(job));
     // A damaged element is skipped by expat as a whole; a <Record> nested in

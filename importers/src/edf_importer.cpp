@@ -26,7 +26,7 @@
 // minus `ImportOptions::edf_keep_wake_min` minutes to the end of the last
 // sleep epoch plus the same, clamped to the scored recording. A recording
 // without any sleep epoch yields no records and a warning. One recording is
-// one session.
+// one session. Record::line holds the annotation's number in time order.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -124,7 +124,7 @@ std::optional<int> year_from_recording(std::string_view recording) {
     if (date.size() != 11 || date[2] != '-' || date[6] != '-') return std::nullopt;
     int year = 0;
     auto [ptr, ec] = std::from_chars(date.data() + 7, date.data() + 11, year);
-    if (ec != std::errc() || ptr != date.data() + 11) return std::nullopt;
+    if (ec != std::errc() || ptr != date.data() + 11 || year < 1985 || year > 2200) return std::nullopt;
     return year;
 }
 
@@ -178,7 +178,7 @@ Header read_header(std::string_view text, const std::string& file) {
     if (auto y = year_from_recording(hd.recording); y && *y % 100 == yy) year = *y;
     char iso[32];
     std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d", year, mm, dd, hh, mi, ss);
-    ParsedTime start = parse_iso_datetime(iso);
+    ParsedTime start = parse_cell_datetime(iso);
     if (!start.ok) h.fail("startdate", date, start.error);
     hd.local_start = start.local;
     hd.start_text = std::string(iso);

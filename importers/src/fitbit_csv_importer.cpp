@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "csv_reader.hpp"
+#include "json_util.hpp"
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
@@ -119,7 +120,7 @@ public:
             auto time_of = [&](std::size_t col, std::string_view name) {
                 std::string_view value = field(col);
                 if (value.empty()) throw ParseError(display_name, row.line, std::string(name), "missing");
-                ParsedTime t = parse_iso_datetime(value);
+                ParsedTime t = json_util::parse_time_text(value);
                 if (!t.ok) {
                     throw ParseError(display_name, row.line, std::string(name) + " " + quote_for_message(value),
                                      t.error);

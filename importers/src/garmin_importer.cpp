@@ -74,7 +74,7 @@ private:
         if (json_util::is_absent(value)) return std::nullopt;
         if (value->is_string()) {
             const auto& text = value->get_ref<const std::string&>();
-            ParsedTime t = parse_iso_datetime(text);
+            ParsedTime t = json_util::parse_time_text(text);
             if (!t.ok) json_util::fail(where, std::string(key) + " \"" + text + "\"", t.error);
             return t.has_offset ? t.utc() : t.local;
         }

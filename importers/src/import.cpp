@@ -12,6 +12,7 @@
 
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
+#include "zip_source.hpp"
 
 namespace sleeparch::importers {
 
@@ -74,37 +75,6 @@ struct ZipCloser {
     }
 };
 using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
-
-// One zip entry, inflated as it is read (never extracted to disk).
-class ZipEntrySource final : public ByteSource {
-public:
-    ZipEntrySource(zip_t* archive, zip_uint64_t index, std::string display, std::uint64_t size)
-        : display_(std::move(display)), size_(size) {
-        file_ = zip_fopen_index(archive, index, 0);
-        if (!file_) throw ParseError(display_, 0, "", std::string("cannot open zip entry: ") +
-                                                         zip_strerror(archive));
-    }
-    ~ZipEntrySource() override {
-        if (file_) zip_fclose(file_);
-    }
-    ZipEntrySource(const ZipEntrySource&) = delete;
-    ZipEntrySource& operator=(const ZipEntrySource&) = delete;
-    std::size_t read(char* buffer, std::size_t n) override {
-        const zip_int64_t got = zip_fread(file_, buffer, n);
-        if (got < 0) {
-            throw ParseError(display_, 0, "",
-                             std::string("zip entry is damaged or truncated: ") +
-                                 zip_error_strerror(zip_file_get_error(file_)));
-        }
-        return static_cast<std::size_t>(got);
-    }
-    std::uint64_t size() const override { return size_; }
-
-private:
-    std::string display_;
-    std::uint64_t size_;
-    zip_file_t* file_ = nullptr;
-};
 
 std::string read_head(ByteSource& src) {
     std::string head(kHeadBytes, '\0');
@@ -244,8 +214,8 @@ private:
             }
             std::string head;
             {
-                ZipEntrySource src(z.get(), index, display, size);
-                head = read_head(src);
+                const auto src = open_zip_entry(z.get(), index, display, size, false);
+                head = read_head(*src);
             }
             if (looks_like_zip(head)) {
                 skip(display, "zip inside a zip: extract it and pass it directly");
@@ -256,8 +226,9 @@ private:
                 skip(display, "not a recognised format");
                 continue;
             }
-            ZipEntrySource src(z.get(), index, display, size);
-            imp->read(src, display, options_, batch);
+            // Large entries are inflated on a second thread while the importer parses.
+            const auto src = open_zip_entry(z.get(), index, display, size, size >= (std::uint64_t{16} << 20));
+            imp->read(*src, display, options_, batch);
             imported(display, *imp);
         }
     }

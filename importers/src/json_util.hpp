@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sleeparch/error.hpp"
+#include "sleeparch/time.hpp"
 
 namespace sleeparch::importers::json_util {
 
@@ -214,6 +215,18 @@ inline std::string id_text(const Json* value) {
     if (value == nullptr || value->is_null()) return {};
     if (value->is_string()) return value->get<std::string>();
     return value->dump();
+}
+
+// parse_iso_datetime that never throws: a calendar exception from inside it
+// (a year the date library refuses) becomes an ordinary parse failure.
+inline ParsedTime parse_time_text(std::string_view text) {
+    try {
+        return parse_iso_datetime(text);
+    } catch (const std::exception& e) {
+        ParsedTime t;
+        t.error = e.what();
+        return t;
+    }
 }
 
 // Instants the importers accept: 1900-01-01 .. 2199-12-31 UTC. Sleep data

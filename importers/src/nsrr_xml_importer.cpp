@@ -4,7 +4,8 @@
 // `<EventType>Stages|Stages</EventType>`, `<EventConcept>Stage 2 sleep|2
 // </EventConcept>`, `<Start>` and `<Duration>` in seconds from the recording
 // start. The code after `|` is mapped: 0 Wake, 1 N1, 2 N2, 3 and 4 Deep
-// (R&K 3 and 4 are both N3), 5 REM, 6 (movement) and 9 Unscored. Events of
+// (R&K 3 and 4 are both N3), 5 REM, 9 Unscored (6, which some R&K scorings
+// use for movement time, is read as Unscored too). Events of
 // other types (arousals, desaturations, ...) are ignored.
 //
 // `<CMPStudyConfig>` (Compumedics Profusion): `<EpochLength>` seconds and one
@@ -289,7 +290,7 @@ public:
         UtcSeconds t0 = 0;
         std::int32_t offset = 0;
         if (!options.start.empty()) {
-            const ParsedTime t = parse_iso_datetime(options.start);
+            const ParsedTime t = parse_cell_datetime(options.start);
             if (!t.ok) {
                 throw UsageError("--start \"" + options.start + "\": " + t.error);
             }
@@ -300,7 +301,7 @@ public:
             }
             t0 = t.local - static_cast<UtcSeconds>(offset) * 60;
         } else {
-            t0 = parse_iso_datetime(kDefaultStart).utc();
+            t0 = parse_cell_datetime(kDefaultStart).utc();
             out.warnings.push_back(Warning{
                 display_name, 0,
                 "NSRR XML does not state when the recording started: placed at 2000-01-01 22:00 "

@@ -92,7 +92,7 @@ public:
 private:
     ParsedTime parse_time(const Json& object, std::string_view key, const Where& where) const {
         std::string_view text = json_util::get_string(object, key, where);
-        ParsedTime t = parse_iso_datetime(text);
+        ParsedTime t = json_util::parse_time_text(text);
         if (!t.ok) json_util::fail(where, std::string(key) + " \"" + std::string(text) + "\"", t.error);
         return t;
     }

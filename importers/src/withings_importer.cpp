@@ -5,9 +5,8 @@
 // offset and two JSON integer arrays in (usually quoted) cells, e.g.
 // `2021-10-31T01:31:00+02:00,"[60,60]","[1,2]"`: consecutive epochs of the
 // given seconds from `start`, with states 0 awake, 1 light, 2 deep, 3 REM
-// (trackers have no REM). States 4 (manual) and 5 (unspecified sleep) come
-// from the Withings API documentation and are read as Asleep; they have not
-// been seen in an export. Rows are unsorted, exact duplicate rows occur and
+// (trackers have no REM); any other state is a ParseError naming the row
+// rather than a guess. Rows are unsorted, exact duplicate rows occur and
 // the offset changes inside a file at a DST change; every row keeps its own
 // offset. Epochs are deduplicated here (the same epoch with the same state
 // from two rows counts once) so that overlapping rows never double count.
@@ -20,7 +19,6 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -109,9 +107,6 @@ Stage withings_stage(std::int64_t code, const std::string& file, std::uint32_t l
         case 1: return Stage::Light;
         case 2: return Stage::Deep;
         case 3: return Stage::REM;
-        case 4:  // manual sleep (API documentation)
-        case 5:  // unspecified sleep (API documentation)
-            return Stage::Asleep;
         default:
             throw ParseError(file, line, "value " + quote_for_message(cell),
                              "unknown sleep state " + std::to_string(code) +
@@ -121,7 +116,7 @@ Stage withings_stage(std::int64_t code, const std::string& file, std::uint32_t l
 
 ParsedTime parse_time_field(const std::string& cell, const std::string& file, std::uint32_t line,
                             std::string_view column) {
-    ParsedTime t = parse_iso_datetime(trim(cell));
+    ParsedTime t = parse_cell_datetime(trim(cell));
     if (!t.ok) {
         throw ParseError(file, line, std::string(column) + " " + quote_for_message(cell), t.error);
     }

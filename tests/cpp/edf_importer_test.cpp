@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -209,6 +210,13 @@ TEST(Edf, YearFromRecordingFieldOrClippingRule) {
     e.startdate = "02.03.85";
     b = import_buffer(e.build(), "n.edf", ImportOptions{});
     EXPECT_EQ(b.records.front().start, utc("1985-03-02T22:00:00Z"));
+    // A recording-field year outside 1985-2200 is not believed (fuzzing found
+    // "0085" reaching the calendar code).
+    e.recording = "Startdate 02-FEB-0085 X X X";
+    e.startdate = "02.02.85";
+    b = import_buffer(e.build(), "n.edf", ImportOptions{});
+    EXPECT_EQ(b.records.front().start, utc("1985-02-02T22:00:00Z"));
+    e.startdate = "02.03.85";
     e.recording = "Startdate 02-MAR-2085 X X PSG-9";
     b = import_buffer(e.build(), "n.edf", ImportOptions{});
     EXPECT_EQ(b.records.front().start, utc("2085-03-02T22:00:00Z"));
@@ -288,6 +296,23 @@ TEST(Edf, MalformedAnnotations) {
     e.tals = {"+0\x14\x14", "+30\x15\x33\x30Sleep stage W"};
     EXPECT_EQ(error_of(e.build()),
               "x.edf:data record 1: annotation \"+30\\x1530Sleep stage W\": TAL without the closing \\x14");
+}
+
+
+// Each file of the other formats' samples is left to its own importer.
+TEST(Edf, DoesNotClaimOtherFormatsSamples) {
+    if (testing::samples_dir().empty() || !std::filesystem::exists(testing::samples_dir())) {
+        GTEST_SKIP() << "../shared/samples absent";
+    }
+    const auto* imp = importers::find_importer("edf_hypnogram");
+    ASSERT_NE(imp, nullptr);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::samples_dir())) {
+        if (!entry.is_regular_file()) continue;
+        const std::string folder = entry.path().parent_path().filename().string();
+        if (folder == "sleep_edf") continue;
+        std::string head = testing::read_file(entry.path()).substr(0, 64 * 1024);
+        EXPECT_FALSE(imp->recognises(entry.path().filename().string(), head)) << entry.path();
+    }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -342,6 +343,44 @@ TEST(FitbitImporter, ApiAndExportShapesReadAlike) {
     }
 }
 
+// Well-formed logs go through a simdjson fast path; anything it does not
+// take (here a logId written as a string) sends the whole document through
+// the checked nlohmann path. Both must give the same batch.
+TEST(FitbitImporter, FastAndCheckedPathsAgree) {
+    std::vector<std::string> docs = {kTakeout};
+    for (const char* rel : kSamples) {
+        auto path = st::sample(rel);
+        if (!path.empty()) docs.push_back(st::read_file(path));
+    }
+    for (const std::string& doc : docs) {
+        json slow_doc = json::parse(doc);
+        json& logs = slow_doc.is_array() ? slow_doc : slow_doc["sleep"];
+        logs[0]["logId"] = logs[0]["logId"].dump();
+        for (const char* tz : {"", "Europe/Berlin"}) {
+            ImportOptions options;
+            options.tz_name = tz;
+            ImportBatch fast = import_buffer(doc, "a.json", options, "fitbit");
+            ImportBatch slow = import_buffer(slow_doc.dump(), "a.json", options, "fitbit");
+            ASSERT_EQ(fast.records.size(), slow.records.size());
+            for (std::size_t i = 0; i < fast.records.size(); ++i) {
+                const auto& a = fast.records[i];
+                const auto& b = slow.records[i];
+                EXPECT_EQ(std::tie(a.start, a.end, a.kind, a.stage, a.utc_offset_min, a.source, a.session, a.layer,
+                                   a.file, a.line, a.id, a.epoch_s),
+                          std::tie(b.start, b.end, b.kind, b.stage, b.utc_offset_min, b.source, b.session, b.layer,
+                                   b.file, b.line, b.id, b.epoch_s))
+                    << i;
+            }
+            EXPECT_EQ(fast.sources, slow.sources);
+            EXPECT_EQ(fast.files, slow.files);
+            ASSERT_EQ(fast.warnings.size(), slow.warnings.size());
+            for (std::size_t i = 0; i < fast.warnings.size(); ++i) {
+                EXPECT_EQ(fast.warnings[i].message, slow.warnings[i].message);
+            }
+        }
+    }
+}
+
 TEST(FitbitImporter, UnknownLevelWarnsOnceAndIsUnscored) {
     const char* doc = R"([{"logId": 5, "dateOfSleep": "2024-01-02", "startTime": "2024-01-01T23:00:00.000",
       "endTime": "2024-01-02T01:00:00.000", "type": "stages", "levels": {"data": [
@@ -527,6 +566,9 @@ TEST(FitbitCsvImporter, RecognisesByHeader) {
     EXPECT_TRUE(csv->recognises("x.csv", kSleepsCsv));
     EXPECT_FALSE(csv->recognises("x.csv", "sleep_id,stage,start\n1,LIGHT,x\n"));
     EXPECT_FALSE(csv->recognises("x.json", kTakeout));
+    // Detection through the registry: the JSON and the CSV reach their importers.
+    EXPECT_EQ(import_buffer(kTakeout, "export.json", ImportOptions{}).sources.at(0).format, "fitbit");
+    EXPECT_EQ(import_buffer(kStagesCsv, "x.csv", ImportOptions{}).sources.at(0).format, "fitbit_csv");
 }
 
 TEST(FitbitCsvImporter, BadRowsAndUnknownTypes) {

@@ -241,6 +241,12 @@ TEST(GarminImporter, RecognisesByContent) {
     EXPECT_FALSE(garmin->recognises("x.json", R"({"sleep": [{"dateOfSleep": "2023-05-13", "logId": 1}]})"));
     EXPECT_FALSE(garmin->recognises("x.json", R"({"data": [{"bedtime_start": "x", "bedtime_end": "y"}]})"));
     EXPECT_FALSE(garmin->recognises("x.csv", "calendarDate,sleepStartTimestampGMT\n"));
+    // Detection through the registry picks Garmin for both shapes.
+    for (const std::string& doc : {api_night().dump(2), std::string(kExport)}) {
+        ImportBatch batch = import_buffer(doc, "export.json", ImportOptions{});
+        ASSERT_FALSE(batch.sources.empty());
+        EXPECT_EQ(batch.sources[0].format, "garmin");
+    }
 }
 
 TEST(GarminImporter, MalformedInput) {

@@ -138,3 +138,16 @@ TEST(HypnogramText, YasaSampleIntegersWithComments) {
     EXPECT_DOUBLE_EQ(m.deep_min, 91);
     EXPECT_NEAR(m.se_pct, 100.0 * 677 / 720, 1e-9);
 }
+
+TEST(HypnogramText, EpochHeaderUnlessTheOptionSaysOtherwise) {
+    const std::string text = "# start: 2024-01-01T23:00:00Z\n# epoch: 60\nW\nN2\nN2\nW\n";
+    auto nights = nights_of(text);
+    ASSERT_EQ(nights.size(), 1u);
+    EXPECT_EQ(nights[0].epoch_s, 60);
+    EXPECT_DOUBLE_EQ(compute_metrics(nights[0]).tib_min, 4);
+    ImportOptions opts;
+    opts.epoch_s = 30;
+    nights = nights_of(text, opts);
+    ASSERT_EQ(nights.size(), 1u);
+    EXPECT_DOUBLE_EQ(compute_metrics(nights[0]).tib_min, 2);
+}

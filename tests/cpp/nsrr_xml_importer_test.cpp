@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
 
 #include "sleeparch/assembly.hpp"
@@ -139,6 +140,23 @@ TEST(NsrrXml, MalformedDocuments) {
               "study.xml:2: root element <Other>: expected <PSGAnnotation> or <CMPStudyConfig>");
     EXPECT_EQ(error_of("<CMPStudyConfig><SleepStages><SleepStage>0</SleepStage></SleepStages></CMPStudyConfig>"),
               "study.xml: EpochLength: missing (Profusion files state the epoch length in seconds)");
+}
+
+
+// Each file of the other formats' samples is left to its own importer.
+TEST(NsrrXml, DoesNotClaimOtherFormatsSamples) {
+    if (testing::samples_dir().empty() || !std::filesystem::exists(testing::samples_dir())) {
+        GTEST_SKIP() << "../shared/samples absent";
+    }
+    const auto* imp = importers::find_importer("nsrr_xml");
+    ASSERT_NE(imp, nullptr);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::samples_dir())) {
+        if (!entry.is_regular_file()) continue;
+        const std::string folder = entry.path().parent_path().filename().string();
+        if (folder == "nsrr_xml") continue;
+        std::string head = testing::read_file(entry.path()).substr(0, 64 * 1024);
+        EXPECT_FALSE(imp->recognises(entry.path().filename().string(), head)) << entry.path();
+    }
 }
 
 }  // namespace

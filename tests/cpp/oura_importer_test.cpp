@@ -226,6 +226,12 @@ TEST(OuraImporter, RecognisesByContent) {
     EXPECT_FALSE(oura->recognises("x.json", R"({"sleep": [{"dateOfSleep": "2023-05-13", "logId": 1}]})"));
     EXPECT_FALSE(oura->recognises("x.json", R"({"dailySleepDTO": {}})"));
     EXPECT_FALSE(oura->recognises("x.txt", "bedtime_start,bedtime_end\n"));
+    // Detection through the registry picks Oura for both shapes.
+    for (const std::string& doc : {v2_document().dump(2), kV1}) {
+        ImportBatch batch = import_buffer(doc, "export.json", ImportOptions{});
+        ASSERT_FALSE(batch.sources.empty());
+        EXPECT_EQ(batch.sources[0].format, "oura");
+    }
 }
 
 TEST(OuraImporter, MalformedInput) {

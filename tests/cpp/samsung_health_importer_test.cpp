@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "sleeparch/assembly.hpp"
@@ -163,6 +164,23 @@ TEST(SamsungHealth, EndBeforeStartIsSkippedWithAWarning) {
     EXPECT_EQ(b.warnings[0].message,
               "end_time \"2021-03-02 21:00:00.000\" is not after start_time \"2021-03-02 "
               "21:10:00.000\": row skipped");
+}
+
+
+// Each file of the other formats' samples is left to its own importer.
+TEST(SamsungHealth, DoesNotClaimOtherFormatsSamples) {
+    if (testing::samples_dir().empty() || !std::filesystem::exists(testing::samples_dir())) {
+        GTEST_SKIP() << "../shared/samples absent";
+    }
+    const auto* imp = importers::find_importer("samsung_health");
+    ASSERT_NE(imp, nullptr);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::samples_dir())) {
+        if (!entry.is_regular_file()) continue;
+        const std::string folder = entry.path().parent_path().filename().string();
+        if (folder == "samsung_health") continue;
+        std::string head = testing::read_file(entry.path()).substr(0, 64 * 1024);
+        EXPECT_FALSE(imp->recognises(entry.path().filename().string(), head)) << entry.path();
+    }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,18 @@ TEST(WithingsRaw, RecognisedByHeaderNotName) {
     EXPECT_EQ(b.sources[0].format, "withings");
     EXPECT_EQ(b.sources[0].name, "Withings");
     EXPECT_EQ(b.sources[0].device, "");
+}
+
+TEST(WithingsRaw, RawAndSummaryDoNotClaimEachOther) {
+    const auto* raw = importers::find_importer("withings");
+    const auto* summary = importers::find_importer("withings_summary");
+    ASSERT_NE(raw, nullptr);
+    ASSERT_NE(summary, nullptr);
+    const std::string summary_head = "von,bis,\"leicht (s)\",\"tief (s)\",\"rem (s)\",\"wach (s)\"\n";
+    EXPECT_TRUE(raw->recognises("x.csv", "\xEF\xBB\xBFstart,duration,value\r\n"));
+    EXPECT_FALSE(summary->recognises("x.csv", kRawFixture));
+    EXPECT_TRUE(summary->recognises("x.csv", summary_head));
+    EXPECT_FALSE(raw->recognises("x.csv", summary_head));
 }
 
 TEST(WithingsRaw, DeviceFromFileName) {
@@ -230,6 +243,9 @@ TEST(WithingsRaw, MismatchedArraysAndBadValues) {
               "r.csv:2: duration \"[0]\": epoch length 0 s out of range (1 to 86400)");
     EXPECT_EQ(error_of(head + "2021-13-31T02:40:00+01:00,[60],[1]\n", "r.csv"),
               "r.csv:2: start \"2021-13-31T02:40:00+01:00\": month 13 out of range");
+    // Years before 1400 once escaped as a Boost.Date_Time exception (fuzzing).
+    EXPECT_EQ(error_of(head + "0100-02-01T02:40:00+01:00,[60],[1]\n", "r.csv"),
+              "r.csv:2: start \"0100-02-01T02:40:00+01:00\": year 100 out of range");
     EXPECT_EQ(error_of(head + "2021-10-31T02:40:00+01:00,[60]\n", "r.csv"),
               "r.csv:2: row: 2 fields, the header has 3");
     EXPECT_EQ(error_of("start,duration\n", "r.csv"), "r.csv:1: header: missing column \"value\"");
@@ -306,6 +322,39 @@ TEST(WithingsSummary, BadValues) {
     EXPECT_EQ(error_of("a,b\n1,2\n", "sleep.csv", "withings_summary"),
               "sleep.csv:1: header: not a Withings sleep.csv header (expected von,bis,\"leicht (s)\",... "
               "or from,to,\"light (s)\",...)");
+}
+
+
+// Each file of the other formats' samples is left to its own importer.
+TEST(WithingsRaw, DoesNotClaimOtherFormatsSamples) {
+    if (testing::samples_dir().empty() || !std::filesystem::exists(testing::samples_dir())) {
+        GTEST_SKIP() << "../shared/samples absent";
+    }
+    const auto* imp = importers::find_importer("withings");
+    ASSERT_NE(imp, nullptr);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::samples_dir())) {
+        if (!entry.is_regular_file()) continue;
+        const std::string folder = entry.path().parent_path().filename().string();
+        if (folder == "withings") continue;
+        std::string head = testing::read_file(entry.path()).substr(0, 64 * 1024);
+        EXPECT_FALSE(imp->recognises(entry.path().filename().string(), head)) << entry.path();
+    }
+}
+
+// Each file of the other formats' samples is left to its own importer.
+TEST(WithingsSummary, DoesNotClaimOtherFormatsSamples) {
+    if (testing::samples_dir().empty() || !std::filesystem::exists(testing::samples_dir())) {
+        GTEST_SKIP() << "../shared/samples absent";
+    }
+    const auto* imp = importers::find_importer("withings_summary");
+    ASSERT_NE(imp, nullptr);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::samples_dir())) {
+        if (!entry.is_regular_file()) continue;
+        const std::string folder = entry.path().parent_path().filename().string();
+        if (folder == "withings") continue;
+        std::string head = testing::read_file(entry.path()).substr(0, 64 * 1024);
+        EXPECT_FALSE(imp->recognises(entry.path().filename().string(), head)) << entry.path();
+    }
 }
 
 }  // namespace

@@ -85,7 +85,8 @@ double optimal_block_length(std::span<const double> x);
 // Stationary bootstrap (Politis & Romano 1994) of the sample mean of one
 // series: blocks start at uniform positions, have geometric lengths with mean
 // `block_length`, wrap circularly, and are joined until n values are drawn.
-// Block sums come from prefix sums, so one resample costs O(n / block_length).
+// Long blocks are summed from prefix sums (O(n / block_length) per
+// resample); short blocks are walked value by value without branches.
 // The object is read-only after construction; share it across threads and
 // give each thread its own generator.
 class StationaryBootstrap {
@@ -100,6 +101,18 @@ private:
     double block_length_ = 1;
     double log_continue_ = 0;   // log(1 - 1 / block_length), 0 when blocks are single values
     std::vector<double> prefix_;  // prefix sums over x repeated twice
+    // P(L > k) = (1 - p)^k as 64-bit thresholds for k = 1..size: a block
+    // length is 1 + the number of thresholds above one random word, so most
+    // blocks need no logarithm (the tail beyond the table uses one).
+    std::vector<std::uint64_t> continue_thresholds_;
+    // Short blocks: one random word per value decides "new block" (word <
+    // new_block_below_, probability 1/block_length) and, when so, also gives
+    // the new start as floor(word * n / new_block_below_) in 32.96 fixed
+    // point (bias below 1e-12); branch-free, so cheaper than a block sum.
+    bool per_value_ = false;
+    std::uint64_t new_block_below_ = 0;
+    std::uint64_t start_scale_ = 0;
+    std::vector<double> values_;
 };
 
 // Percentile interval of the bootstrap distribution of mean(t) - mean(b),
