@@ -11,7 +11,9 @@ holding it as apple_health_export/export.xml. Then, in this one script:
 2. bench_apple_health (the C++ driver) imports export.xml and export.zip, and times zlib
    alone inflating the zip entry in the same process;
 3. prints the ratios: speed-up over iterparse (goal >= 50x), peak RSS (goal <= 64 MB) and
-   zip import time over zlib inflate time (goal <= 1.5).
+   zip import time over zlib inflate time (goal <= 1.5), by wall clock and by CPU time
+   (user + system of all threads; the wall-clock figures need an otherwise idle machine,
+   and sleeparch uses a second thread on large inputs).
 
 Run from the project root after a Release build:
     cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "sleeparch/error.hpp"
@@ -120,15 +121,25 @@ Loaded load_nights(const ImportFlags& flags) {
     }
     std::vector<Warning> all = l.batch.warnings;
     all.insert(all.end(), l.assembly.warnings.begin(), l.assembly.warnings.end());
-    const std::size_t limit = flags.verbose ? all.size() : 10;
-    for (std::size_t i = 0; i < all.size() && i < limit; ++i) {
-        const Warning& w = all[i];
+    // The same message from many files (one per Takeout file, say) is said
+    // once, unless --verbose asks for every one.
+    std::map<std::string, std::size_t> repeats;
+    std::vector<const Warning*> distinct;
+    for (const Warning& w : all) {
+        if (flags.verbose || repeats[w.message]++ == 0) distinct.push_back(&w);
+    }
+    const std::size_t limit = flags.verbose ? distinct.size() : 10;
+    for (std::size_t i = 0; i < distinct.size() && i < limit; ++i) {
+        const Warning& w = *distinct[i];
         std::cerr << "warning: ";
         if (!w.file.empty()) std::cerr << w.file << (w.line ? ":" + std::to_string(w.line) : "") << ": ";
-        std::cerr << w.message << "\n";
+        std::cerr << w.message;
+        if (const std::size_t more = flags.verbose ? 0 : repeats[w.message] - 1; more > 0)
+            std::cerr << " (and " << more << " more like it)";
+        std::cerr << "\n";
     }
-    if (all.size() > limit)
-        std::cerr << "warning: " << all.size() - limit << " more warning(s) (--verbose shows all)\n";
+    if (distinct.size() > limit)
+        std::cerr << "warning: " << distinct.size() - limit << " more warning(s) (--verbose shows all)\n";
     return l;
 }
 

@@ -314,6 +314,7 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
         }
         struct Score {
             double staged = 0, sleep = 0, coverage = 0;
+            int hypnograms = 0;  // last tie-break: a night with a hypnogram beats totals only
             const Source* source = nullptr;
         };
         std::map<std::string, Score> scores;
@@ -322,6 +323,7 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
             sc.staged += live[k]->staged_min;
             sc.sleep += live[k]->tst_min;
             sc.coverage += live[k]->night.tib_min();
+            sc.hypnograms += live[k]->night.summary_only ? 0 : 1;
             sc.source = &live[k]->night.source;
         }
         if (scores.size() > 1) {
@@ -339,7 +341,8 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
                 auto best = scores.begin();
                 for (auto it = scores.begin(); it != scores.end(); ++it) {
                     const Score &a = it->second, &b = best->second;
-                    if (std::tie(a.staged, a.sleep, a.coverage) > std::tie(b.staged, b.sleep, b.coverage))
+                    if (std::tie(a.staged, a.sleep, a.coverage, a.hypnograms) >
+                        std::tie(b.staged, b.sleep, b.coverage, b.hypnograms))
                         best = it;
                 }
                 winner = best->first;

@@ -100,10 +100,11 @@ ParsedTime parse_iso_datetime(std::string_view text) {
     if (!c.digits(2, mo) || c.peek() != '-') return fail("expected YYYY-MM-DD");
     ++c.i;
     if (!c.digits(2, d)) return fail("expected YYYY-MM-DD");
+    // The year first: Boost's leap-year check throws outside 1400-9999.
+    if (y < 1900 || y > 2200) return fail("year " + std::to_string(y) + " out of range");
     if (mo < 1 || mo > 12) return fail("month " + std::to_string(mo) + " out of range");
     if (d < 1 || d > days_in_month(y, mo))
         return fail("day " + std::to_string(d) + " out of range for month " + std::to_string(mo));
-    if (y < 1900 || y > 2200) return fail("year " + std::to_string(y) + " out of range");
     ParsedTime p;
     if (!c.done()) {
         if (c.peek() != 'T' && c.peek() != 't' && c.peek() != ' ') return fail("expected 'T' after the date");

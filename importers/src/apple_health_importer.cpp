@@ -33,6 +33,7 @@
 #include <vector>
 
 #include <expat.h>
+#include <sys/mman.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -71,6 +72,7 @@ constexpr std::size_t kMaxElement = std::size_t{1} << 20;
 constexpr std::size_t kCarry = kMaxElement + kMaxStartTag + (std::size_t{64} << 10);
 constexpr std::size_t kPage = 4096;
 constexpr std::uint64_t kProgressEvery = std::uint64_t{16} << 20;
+constexpr std::size_t kReleaseEvery = std::size_t{8} << 20;
 
 enum class Kind { Sleep, Magnesium };
 
@@ -664,10 +666,18 @@ public:
         : source_(source),
           name_(display_name),
           options_(options),
-          buffer_(allocate_aligned(kCarry + kChunk)),
+          view_(source.view()),
           sink_(display_name, options, out),
           pipeline_(sink_, source.size() >= kThreadedFrom) {
         total_ = source_.size();
+        if (view_.empty()) {
+            buffer_ = allocate_aligned(kCarry + kChunk);
+            base_ = buffer_.get();
+        } else {
+            // A mapped file is scanned in place, window by window.
+            base_ = view_.data();
+            begin_ = end_ = 0;
+        }
     }
 
     void run();
@@ -692,7 +702,10 @@ private:
     ByteSource& source_;
     const std::string& name_;
     const ImportOptions& options_;
+    std::string_view view_;  // the mapped file, or empty: read into buffer_
     std::unique_ptr<char, AlignedFree> buffer_;
+    const char* base_ = nullptr;  // buffer_ or view_
+    std::size_t released_ = 0;    // view_ bytes whose pages were given back
     ElementSink sink_;
     Pipeline pipeline_;
 
@@ -704,6 +717,26 @@ private:
 };
 
 void Reader::refill(std::size_t keep) {
+    if (!view_.empty()) {
+        begin_offset_ += keep - begin_;
+        begin_ = keep;
+        const std::size_t n = std::min(kChunk, view_.size() - end_);
+        end_ += n;
+        done_ += n;
+        eof_ = end_ == view_.size();
+        // Pages scanned past are given back (they stay in the page cache),
+        // so resident memory stays small whatever the file size.
+        const std::size_t drop = keep / kPage * kPage;
+        if (drop >= released_ + kReleaseEvery) {
+            ::madvise(const_cast<char*>(base_) + released_, drop - released_, MADV_DONTNEED);
+            released_ = drop;
+        }
+        if (options_.progress && (eof_ || done_ - last_progress_ >= kProgressEvery)) {
+            last_progress_ = done_;
+            options_.progress(done_, std::max(total_, done_));
+        }
+        return;
+    }
     char* b = buffer_.get();
     const std::size_t kept = end_ - keep;
     // Callers keep at most one element plus the start-tag look-back.
@@ -731,14 +764,14 @@ std::uint64_t Reader::line_at(std::size_t pos) {
     const std::uint64_t offset = begin_offset_ + (pos - begin_);
     if (offset > counted_offset_) {
         const std::size_t from = begin_ + static_cast<std::size_t>(counted_offset_ - begin_offset_);
-        counted_line_ += count_newlines(buffer_.get() + from, pos - from);
+        counted_line_ += count_newlines(base_ + from, pos - from);
         counted_offset_ = offset;
     }
     return counted_line_;
 }
 
 void Reader::check_root() {
-    const std::string_view window(buffer_.get() + begin_, end_ - begin_);
+    const std::string_view window(base_ + begin_, end_ - begin_);
     if (window.find("<HealthData") != std::string_view::npos) return;
     if (window.empty()) throw ParseError(name_, 0, "HealthData", "empty file");
     throw ParseError(name_, 0, "HealthData",
@@ -748,7 +781,7 @@ void Reader::check_root() {
 }
 
 void Reader::check_end() {
-    const char* b = buffer_.get();
+    const char* b = base_;
     std::size_t e = end_;
     while (e > begin_ && is_xml_space(b[e - 1])) --e;
     constexpr std::string_view kClose = "</HealthData>";
@@ -759,7 +792,7 @@ void Reader::check_end() {
 }
 
 std::size_t Reader::handle(std::size_t s, Kind kind) {
-    const char* b = buffer_.get();
+    const char* b = base_;
     const std::size_t floor = s - begin_ > kMaxStartTag ? s - kMaxStartTag : begin_;
     const void* lt_ptr = memrchr(b + floor, '<', s - floor);
     if (lt_ptr == nullptr) return s + 1;
@@ -828,7 +861,7 @@ void Reader::run() {
         std::size_t pending = std::string::npos;
         while (pos < end_) {
             Kind kind = Kind::Sleep;
-            const std::size_t s = find_type_value(buffer_.get(), pos, end_, kind);
+            const std::size_t s = find_type_value(base_, pos, end_, kind);
             if (s >= end_) {
                 // Needles that may straddle the window's end are searched again.
                 pos = eof_ ? end_ : std::max(pos, end_ - std::min(end_ - begin_, kLongestNeedle - 1));

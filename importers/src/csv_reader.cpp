@@ -143,22 +143,4 @@ std::string quote_for_message(std::string_view text) {
     return out;
 }
 
-ParsedTime parse_cell_datetime(std::string_view text) {
-    if (text.size() >= 4) {
-        int year = 0;
-        bool digits = true;
-        for (int i = 0; i < 4; ++i) {
-            const char c = text[static_cast<std::size_t>(i)];
-            if (c < '0' || c > '9') digits = false;
-            year = year * 10 + (c - '0');
-        }
-        if (digits && (year < 1900 || year > 2200)) {
-            ParsedTime t;
-            t.error = "year " + std::to_string(year) + " out of range";
-            return t;
-        }
-    }
-    return parse_iso_datetime(text);
-}
-
 }  // namespace sleeparch::importers

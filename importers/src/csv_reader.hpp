@@ -70,9 +70,4 @@ std::string_view first_line(std::string_view text);
 // cut to 60 bytes.
 std::string quote_for_message(std::string_view text);
 
-// parse_iso_datetime with the year range (1900-2200) checked first: the
-// day-of-month check behind it asks Boost.Date_Time about leap years, which
-// throws for years before 1400 instead of returning an error.
-ParsedTime parse_cell_datetime(std::string_view text);
-
 }  // namespace sleeparch::importers

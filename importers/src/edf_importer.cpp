@@ -178,7 +178,7 @@ Header read_header(std::string_view text, const std::string& file) {
     if (auto y = year_from_recording(hd.recording); y && *y % 100 == yy) year = *y;
     char iso[32];
     std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d", year, mm, dd, hh, mi, ss);
-    ParsedTime start = parse_cell_datetime(iso);
+    ParsedTime start = parse_iso_datetime(iso);
     if (!start.ok) h.fail("startdate", date, start.error);
     hd.local_start = start.local;
     hd.start_text = std::string(iso);

@@ -1,11 +1,13 @@
 // File, folder and zip walking; format detection.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -34,6 +36,7 @@ public:
 #endif
     }
     ~FileSource() override {
+        if (map_ != nullptr) ::munmap(map_, static_cast<std::size_t>(size_));
         if (fd_ >= 0) ::close(fd_);
     }
     FileSource(const FileSource&) = delete;
@@ -46,11 +49,23 @@ public:
         }
     }
     std::uint64_t size() const override { return size_; }
+    // Mapped on request: scanning a mapped export skips read()'s copy.
+    std::string_view view() override {
+        if (map_ == nullptr && size_ > 0 && size_ <= SIZE_MAX) {
+            void* p = ::mmap(nullptr, static_cast<std::size_t>(size_), PROT_READ, MAP_SHARED, fd_, 0);
+            if (p == MAP_FAILED) return {};
+            ::madvise(p, static_cast<std::size_t>(size_), MADV_SEQUENTIAL);
+            map_ = p;
+        }
+        if (map_ == nullptr) return {};
+        return {static_cast<const char*>(map_), static_cast<std::size_t>(size_)};
+    }
 
 private:
     std::string path_;
     int fd_ = -1;
     std::uint64_t size_ = 0;
+    void* map_ = nullptr;
 };
 
 class MemorySource final : public ByteSource {

@@ -290,7 +290,7 @@ public:
         UtcSeconds t0 = 0;
         std::int32_t offset = 0;
         if (!options.start.empty()) {
-            const ParsedTime t = parse_cell_datetime(options.start);
+            const ParsedTime t = parse_iso_datetime(options.start);
             if (!t.ok) {
                 throw UsageError("--start \"" + options.start + "\": " + t.error);
             }
@@ -301,7 +301,7 @@ public:
             }
             t0 = t.local - static_cast<UtcSeconds>(offset) * 60;
         } else {
-            t0 = parse_cell_datetime(kDefaultStart).utc();
+            t0 = parse_iso_datetime(kDefaultStart).utc();
             out.warnings.push_back(Warning{
                 display_name, 0,
                 "NSRR XML does not state when the recording started: placed at 2000-01-01 22:00 "

@@ -136,7 +136,7 @@ public:
 
             auto utc_time = [&](std::optional<std::size_t> c, std::string_view name) -> UtcSeconds {
                 const std::string_view v = cell(c);
-                ParsedTime t = parse_cell_datetime(v);
+                ParsedTime t = parse_iso_datetime(v);
                 if (!t.ok) {
                     throw ParseError(display_name, row.line,
                                      std::string(name) + " " + quote_for_message(v), t.error);
@@ -174,7 +174,7 @@ public:
 
             UtcSeconds created = 0;
             if (c_created && !cell(c_created).empty()) {
-                ParsedTime t = parse_cell_datetime(cell(c_created));
+                ParsedTime t = parse_iso_datetime(cell(c_created));
                 if (t.ok) created = t.has_offset ? t.utc() : t.local;
             }
 

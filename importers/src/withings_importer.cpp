@@ -116,7 +116,7 @@ Stage withings_stage(std::int64_t code, const std::string& file, std::uint32_t l
 
 ParsedTime parse_time_field(const std::string& cell, const std::string& file, std::uint32_t line,
                             std::string_view column) {
-    ParsedTime t = parse_cell_datetime(trim(cell));
+    ParsedTime t = parse_iso_datetime(trim(cell));
     if (!t.ok) {
         throw ParseError(file, line, std::string(column) + " " + quote_for_message(cell), t.error);
     }

@@ -315,6 +315,17 @@ TEST(AppleHealthImporter, TruncatedFileIsAnErrorNamingTheFile) {
                      "export.xml:14: Record: element cut off at the end of the file (truncated "
                      "export? download or unzip it again)");
     }
+    // The same from a file on disk (scanned mapped).
+    testing::TempDir dir;
+    const auto path = dir.write("export.xml", full.substr(0, cut));
+    try {
+        import_paths({path.string()}, kOptions);
+        FAIL() << "no error";
+    } catch (const ParseError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  path.string() + ":14: Record: element cut off at the end of the file (truncated "
+                                  "export? download or unzip it again)");
+    }
     // Cut after the last record: no closing root element.
     const std::size_t cut2 = full.find("</HealthData>");
     try {
@@ -402,13 +413,19 @@ void check_every_record_found(std::size_t mib) {
             ++line;
         }
     }
-    const ImportBatch b = import_buffer(export_xml(body), "export.xml", kOptions);
-    EXPECT_TRUE(b.warnings.empty());
-    ASSERT_EQ(b.records.size(), expected_lines.size());
-    for (std::size_t i = 0; i < b.records.size(); ++i) {
-        EXPECT_EQ(b.records[i].line, expected_lines[i]) << i;
-        EXPECT_EQ(b.records[i].start, t0 + static_cast<UtcSeconds>(i) * 86400) << i;
-        EXPECT_EQ(b.records[i].tz_name, "Europe/Paris") << i;
+    const std::string xml = export_xml(body);
+    // From memory (read in chunks) and from a file (scanned mapped).
+    testing::TempDir dir;
+    const auto path = dir.write("export.xml", xml);
+    for (const ImportBatch& b : {import_buffer(xml, "export.xml", kOptions),
+                                 import_paths({path.string()}, kOptions)}) {
+        EXPECT_TRUE(b.warnings.empty());
+        ASSERT_EQ(b.records.size(), expected_lines.size());
+        for (std::size_t i = 0; i < b.records.size(); ++i) {
+            EXPECT_EQ(b.records[i].line, expected_lines[i]) << i;
+            EXPECT_EQ(b.records[i].start, t0 + static_cast<UtcSeconds>(i) * 86400) << i;
+            EXPECT_EQ(b.records[i].tz_name, "Europe/Paris") << i;
+        }
     }
 }
 

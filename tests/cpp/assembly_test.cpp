@@ -221,7 +221,18 @@ TEST(Assembly, SummaryOnlyNightsCompeteWithHypnograms) {
     AssemblyResult r = assemble_nights(b);
     ASSERT_EQ(r.nights.size(), 1u);
     EXPECT_EQ(r.nights[0].source.name, "watch");  // 300 staged min beat 260
+    // On a full tie the night with a hypnogram wins.
+    b.records.clear();
+    b.records.push_back(stage_record(kT0, -10, 250, Stage::Light, 0));
+    b.summaries[0].start = kT0 - 600;
+    b.summaries[0].end = kT0 + 250 * 60;
+    b.summaries[0].totals = StageTotals{};
+    b.summaries[0].totals.light_min = 260;
+    r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_FALSE(r.nights[0].summary_only);
     // Without the hypnogram the summary night stands alone.
+    b.summaries[0].totals.deep_min = 0;
     b.records.clear();
     r = assemble_nights(b);
     ASSERT_EQ(r.nights.size(), 1u);

@@ -32,6 +32,7 @@ TEST(Time, RejectsWithReasons) {
     EXPECT_EQ(parse_iso_datetime("2023-02-01T10:00:00+25:00").error, "UTC offset out of range");
     EXPECT_EQ(parse_iso_datetime("2023-02-01T10:00:00 xyz").error, "expected a UTC offset (+HH:MM)");
     EXPECT_EQ(parse_iso_datetime("").error, "empty time");
+    EXPECT_EQ(parse_iso_datetime("0100-02-01").error, "year 100 out of range");  // never a Boost exception
 }
 
 TEST(Time, OffsetsAndFormatting) {

@@ -1,19 +1,27 @@
-// libFuzzer target: the fitbit_csv importer on arbitrary bytes. Only ParseError may
-// escape import_buffer; anything else (or a crash) is a bug.
+// libFuzzer target: the fitbit_csv importer on arbitrary bytes, then assembly and
+// metrics on whatever it accepted. Only ParseError may escape; anything else
+// (or a crash, or a night breaking its invariants) is a bug.
+//   fuzz_fitbit_csv tests/fuzz/corpus/fitbit_csv -max_total_time=60
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "sleeparch/assembly.hpp"
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
+#include "sleeparch/metrics.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view content(reinterpret_cast<const char*>(data), size);
     sleeparch::importers::ImportOptions options;
-    // Exercise the zone code on every input.
+    // A zone with DST changes exercises the offset code on every input.
     options.tz_name = "America/New_York";
     try {
-        sleeparch::importers::import_buffer(content, "fuzz.csv", options, "fitbit_csv");
+        const auto batch = sleeparch::importers::import_buffer(content, "fuzz.csv", options, "fitbit_csv");
+        for (const auto& night : sleeparch::assemble_nights(batch).nights) {
+            night.validate();
+            (void)sleeparch::compute_metrics(night);
+        }
     } catch (const sleeparch::ParseError&) {
     }
     return 0;

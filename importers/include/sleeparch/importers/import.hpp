@@ -50,6 +50,10 @@ public:
     virtual std::size_t read(char* buffer, std::size_t n) = 0;
     // Total size in bytes if known (uncompressed size for zip entries), else 0.
     virtual std::uint64_t size() const = 0;
+    // The whole content as one block in memory when the source can give it
+    // without copying (a memory-mapped file), else an empty view. The view
+    // lives as long as the source; a reader uses either it or read().
+    virtual std::string_view view() { return {}; }
 };
 
 // Reads the rest of a source into a string.
