@@ -16,9 +16,8 @@ holding it as apple_health_export/export.xml. Then, in this one script:
    and sleeparch uses a second thread on large inputs).
 
 Run from the project root after a Release build:
-    cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
-    cmake --build build-release --target bench_apple_health
-    python3 bench/bench_apple_health.py --bin build-release/bench/bench_apple_health
+    bash .ci/build release
+    python3 bench/bench_apple_health.py
 The generated DTD is well-formed (the iOS 16 defect would stop iterparse before it starts).
 """
 from __future__ import annotations
@@ -222,7 +221,7 @@ def run_cpp(binary: str, path: pathlib.Path, repeat: int) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default="build-release/bench/bench_apple_health")
+    ap.add_argument("--bin", default=str(pathlib.Path(__file__).resolve().parents[1] / "build" / "release" / "bench" / "bench_apple_health"))
     ap.add_argument("--size-mb", type=int, default=600)
     ap.add_argument("--workdir", default="/tmp/sleeparch-bench")
     ap.add_argument("--repeat", type=int, default=3)

@@ -14,9 +14,8 @@ this one script:
    import alone and for import + night assembly.
 
 Run from the project root after a Release build:
-    cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
-    cmake --build build-release --target bench_fitbit_takeout
-    python3 bench/bench_fitbit_takeout.py --bin build-release/bench/bench_fitbit_takeout
+    bash .ci/build release
+    python3 bench/bench_fitbit_takeout.py
 """
 from __future__ import annotations
 
@@ -103,7 +102,7 @@ def time_json_load(files: list[pathlib.Path], repeat: int) -> tuple[float, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", default=str(ROOT / "build-release" / "bench" / "bench_fitbit_takeout"))
+    parser.add_argument("--bin", default=str(ROOT / "build" / "release" / "bench" / "bench_fitbit_takeout"))
     parser.add_argument("--logs", type=int, default=3000)
     parser.add_argument("--per-file", type=int, default=30)
     parser.add_argument("--seed", type=int, default=20240101)

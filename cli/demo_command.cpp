@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "comparison_view.hpp"
 #include "nights_view.hpp"
 #include "output.hpp"
 #include "sleeparch/error.hpp"
@@ -33,6 +34,11 @@ void set_demo_command(CLI::App& app) {
         write_output("", render_nights(rows, Format::Table));
         std::cout << "\n";
         write_output("", render_summary(rows, Format::Table));
+        const std::string intake = (std::filesystem::path(*data) / "intake.csv").string();
+        if (std::filesystem::exists(intake)) {
+            std::cout << "\n";
+            write_output("", render_comparison(compare_loaded(loaded, intake, flags, CompareOptions{}), Format::Table));
+        }
     });
 }
 

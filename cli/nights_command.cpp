@@ -2,6 +2,7 @@
 #include <boost/date_time/gregorian/gregorian.hpp>
 
 #include "commands.hpp"
+#include "comparison_view.hpp"
 #include "nights_view.hpp"
 #include "output.hpp"
 #include "sleeparch/error.hpp"
@@ -20,6 +21,7 @@ struct NightsArgs {
     bool naps = false;
     bool summary = false;
     std::string from, to;
+    std::string intake;
 };
 
 boost::gregorian::date parse_day(const std::string& text, const char* flag) {
@@ -45,7 +47,7 @@ std::vector<NightRow> select_nights(const Loaded& loaded, bool naps, const std::
     return rows;
 }
 
-std::string render_nights(const std::vector<NightRow>& rows, Format format) {
+std::string render_nights(const std::vector<NightRow>& rows, Format format, const IntakeColumns* intake) {
     if (format == Format::Json) {
         using ordered = nlohmann::ordered_json;
         auto num = [](double v) { return std::isfinite(v) ? ordered(v) : ordered(nullptr); };
@@ -67,6 +69,10 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format) {
             o["midpoint_local"] = opt(midpoint_local(r.metrics));
             o["transitions"] = r.night->summary_only ? ordered(nullptr) : ordered(r.metrics.transitions);
             o["dropped_sources"] = r.night->provenance.dropped_sources;
+            if (intake) {
+                const std::size_t i = static_cast<std::size_t>(&r - rows.data());
+                for (auto it = intake->json[i].begin(); it != intake->json[i].end(); ++it) o[it.key()] = it.value();
+            }
             arr.push_back(std::move(o));
         }
         return arr.dump(2) + "\n";
@@ -77,6 +83,7 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format) {
         header = {"date", "source", "is_nap", "summary_only"};
         for (const MetricInfo& info : scalar_metrics()) header.emplace_back(info.name);
         header.insert(header.end(), {"onset_local", "final_wake_local", "midpoint_local"});
+        if (intake) header.insert(header.end(), intake->header.begin(), intake->header.end());
         for (const NightRow& r : rows) {
             std::vector<std::string> row = {format_date(r.night->label_date), r.night->source.label(),
                                             r.night->is_nap ? "true" : "false",
@@ -85,12 +92,17 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format) {
             row.push_back(onset_local(r.metrics));
             row.push_back(final_wake_local(r.metrics));
             row.push_back(midpoint_local(r.metrics));
+            if (intake) {
+                const auto& extra = intake->cells[static_cast<std::size_t>(&r - rows.data())];
+                row.insert(row.end(), extra.begin(), extra.end());
+            }
             table.push_back(std::move(row));
         }
         return render_csv(header, table);
     }
     header = {"date", "source", "onset", "wake", "TIB", "TST", "SE%", "SOL", "WASO", "deep%", "REM%", "light%",
               "awak5", "SFI/h", "cycles"};
+    if (intake) header.insert(header.end(), intake->header.begin(), intake->header.end());
     for (const NightRow& r : rows) {
         const NightMetrics& m = r.metrics;
         auto clock = [](const std::string& iso) { return iso.size() >= 16 ? iso.substr(11, 5) : std::string("-"); };
@@ -102,6 +114,10 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format) {
                          fmt_number(m.sol_min, 0), fmt_number(m.waso_min, 0), fmt_number(m.deep_pct, 1),
                          fmt_number(m.rem_pct, 1), fmt_number(m.light_pct, 1), fmt_number(m.awakenings_5min, 0),
                          fmt_number(m.sfi_per_h, 1), fmt_number(m.nrem_cycles, 0)});
+        if (intake) {
+            const auto& extra = intake->cells[static_cast<std::size_t>(&r - rows.data())];
+            table.back().insert(table.back().end(), extra.begin(), extra.end());
+        }
     }
     return render_table(header, table) + std::to_string(rows.size()) + " night(s); minutes unless marked\n";
 }
@@ -156,11 +172,18 @@ void set_nights_command(CLI::App& app) {
                   "(SRI, onset/midpoint SD, social jetlag) instead of one row per night");
     sub->add_option("--from", args->from, "First label date, YYYY-MM-DD");
     sub->add_option("--to", args->to, "Last label date, YYYY-MM-DD");
+    sub->add_option("--intake", args->intake,
+                    "Magnesium intake log (CSV/JSON) or an Apple Health export: adds mg_elemental, "
+                    "dose_to_onset_min, mg_7d_mean, tags and the 350 mg/day flag per night");
     // nights options (keep this line: more options above it)
     sub->callback([args]() {
         const Loaded loaded = load_nights(args->import);
         const auto rows = select_nights(loaded, args->naps, args->from, args->to);
-        const std::string text = args->summary ? render_summary(rows, args->format) : render_nights(rows, args->format);
+        std::optional<IntakeColumns> intake;
+        if (!args->intake.empty() && !args->summary)
+            intake = intake_columns(rows, loaded, args->intake, args->import);
+        const std::string text = args->summary ? render_summary(rows, args->format)
+                                               : render_nights(rows, args->format, intake ? &*intake : nullptr);
         write_output(args->output, text);
     });
 }

@@ -18,7 +18,9 @@ struct NightRow {
 // Main sleeps (and naps if asked) with label dates in [from, to] (YYYY-MM-DD, empty = open).
 std::vector<NightRow> select_nights(const Loaded& loaded, bool naps, const std::string& from,
                                     const std::string& to);
-std::string render_nights(const std::vector<NightRow>& rows, Format format);
+struct IntakeColumns;
+// `intake` (may be null) adds the linking columns of `nights --intake`.
+std::string render_nights(const std::vector<NightRow>& rows, Format format, const IntakeColumns* intake = nullptr);
 std::string render_summary(const std::vector<NightRow>& rows, Format format);
 
 }  // namespace sleeparch::cli

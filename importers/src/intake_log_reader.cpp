@@ -63,29 +63,6 @@ double parse_number(const std::string& text, const char* field, const Fail& fail
     return v;
 }
 
-// Years an intake log can plausibly hold; outside them a date is a typo
-// (and beyond 1400-9999 the calendar library cannot hold it at all).
-constexpr int first_year = 1900, last_year = 2200;
-
-// Parses a date or date-time, rejecting implausible years before the
-// calendar is asked about them.
-ParsedTime parse_checked(const std::string& text, const char* field, const Fail& fail) {
-    if (text.size() >= 4 && std::isdigit(static_cast<unsigned char>(text[0])) &&
-        std::isdigit(static_cast<unsigned char>(text[1])) && std::isdigit(static_cast<unsigned char>(text[2])) &&
-        std::isdigit(static_cast<unsigned char>(text[3]))) {
-        const int year = std::stoi(text.substr(0, 4));
-        if (year < first_year || year > last_year)
-            fail(field, quote_for_message(text) + ": year " + std::to_string(year) + " is outside " +
-                            std::to_string(first_year) + "-" + std::to_string(last_year));
-    }
-    try {
-        return parse_iso_datetime(text);
-    } catch (const std::exception& e) {
-        fail(field, quote_for_message(text) + ": " + e.what());
-    }
-    return {};
-}
-
 struct Reader {
     const std::string& file;
     std::optional<TimeZone> tz;
@@ -106,7 +83,7 @@ struct Reader {
         std::optional<ParsedTime> when;
         const bool full_time = time_text.size() >= 10 && time_text[4] == '-';
         if (!date_text.empty() && !full_time) {
-            const ParsedTime d = parse_checked(date_text, "date", fail);
+            const ParsedTime d = parse_iso_datetime(date_text);
             if (!d.ok || date_text.size() != 10)
                 fail("date", quote_for_message(date_text) + ": " +
                                  (d.ok ? std::string("expected YYYY-MM-DD") : d.error));
@@ -117,7 +94,7 @@ struct Reader {
                 fail("time", quote_for_message(time_text) +
                                  " has no date: add a date column or write 2024-03-01T21:30");
             const std::string text = full_time ? time_text : date_text + "T" + time_text;
-            const ParsedTime t = parse_checked(text, "time", fail);
+            const ParsedTime t = parse_iso_datetime(text);
             if (!t.ok) fail("time", quote_for_message(time_text) + ": " + t.error);
             when = t;
         }

@@ -151,3 +151,38 @@ TEST_F(Cli, FormatsListsTheImporters) {
     for (const auto& f : j) hypnogram |= f["id"] == "hypnogram";
     EXPECT_TRUE(hypnogram);
 }
+
+TEST_F(Cli, NightsWithIntakeAddsTheLinkingColumns) {
+    TempDir tmp;
+    std::string eight_hours = "W\n";
+    for (int i = 0; i < 960; ++i) eight_hours += "N2\n";
+    tmp.write("n/a.txt", "# start: 2024-03-01T23:00:00+01:00\n" + eight_hours);
+    tmp.write("n/b.txt", "# start: 2024-03-02T23:00:00+01:00\n" + eight_hours);
+    // A timed dose before the second night; a date-only dose on 2024-03-02 -> the night labelled 03-03.
+    const auto log = tmp.write("mg.csv",
+                               "date,time,mg_elemental,amount_mg,form,tags\n"
+                               "2024-03-02,21:30+01:00,150,,,alcohol\n"
+                               "2024-03-02,,,1000,citrate,\n");
+    const auto r = run_cli({"nights", (tmp.path() / "n").string(), "--intake", log.string(), "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 2u);
+    EXPECT_EQ(j[0]["date"], "2024-03-02");
+    EXPECT_DOUBLE_EQ(j[0]["mg_elemental"].get<double>(), 0);
+    EXPECT_EQ(j[1]["date"], "2024-03-03");
+    EXPECT_NEAR(j[1]["mg_elemental"].get<double>(), 150 + 1000 * 0.162, 1e-9);
+    EXPECT_NEAR(j[1]["dose_to_onset_min"].get<double>(), 90.5, 1e-9);  // 21:30 -> onset 23:00:30
+    EXPECT_EQ(j[1]["tags"], nlohmann::json::array({"alcohol"}));
+    const auto bad = tmp.write("bad.csv", "date,mg_elemental\n2024-03-02,lots\n");
+    const auto e = run_cli({"nights", (tmp.path() / "n").string(), "--intake", bad.string()});
+    EXPECT_EQ(e.exit_code, 1);
+    EXPECT_NE(e.err.find(bad.string() + ":2: mg_elemental"), std::string::npos) << e.err;
+}
+
+TEST_F(Cli, DemoRunsTheWholeJob) {
+    const auto r = run_cli({"demo"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("Before/after magnesium"), std::string::npos);
+    EXPECT_NE(r.out.find("not proof"), std::string::npos);
+    EXPECT_EQ(r.out.find("caused by"), std::string::npos);
+}

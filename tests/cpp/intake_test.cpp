@@ -219,9 +219,9 @@ TEST(IntakeLog, CsvErrorsNameFileLineAndField) {
     EXPECT_EQ(parse_error("date,mg_elemental\n\"2024-03-01,200\n"), 
               "intake.csv:2: CSV field 1: quoted field is not closed before the end of the input");
     EXPECT_EQ(parse_error("date,mg_elemental\n1012-02-25,200\n"),
-              "intake.csv:2: date: \"1012-02-25\": year 1012 is outside 1900-2200");
+              "intake.csv:2: date: \"1012-02-25\": year 1012 out of range");
     EXPECT_EQ(parse_error("time,mg_elemental\n9999-12-31T23:00:00Z,200\n"),
-              "intake.csv:2: time: \"9999-12-31T23:00:00Z\": year 9999 is outside 1900-2200");
+              "intake.csv:2: time: \"9999-12-31T23:00:00Z\": year 9999 out of range");
     EXPECT_EQ(parse_error("date,mg_elemental\n,200\n"),
               "intake.csv:2: date: missing: every entry needs a date or a date-time");
 }
