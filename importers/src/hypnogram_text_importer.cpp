@@ -9,6 +9,7 @@
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
+#include "csv_reader.hpp"
 
 namespace sleeparch::importers {
 
@@ -16,7 +17,8 @@ namespace {
 
 constexpr const char* kDefaultStart = "2000-01-01T23:00:00";
 
-std::string_view trim(std::string_view s) {
+// Spaces, tabs, CR and surrounding quotes off a token.
+std::string_view trim_token(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
                           s.front() == '"' || s.front() == '\''))
         s.remove_prefix(1);
@@ -37,7 +39,7 @@ std::vector<std::string_view> split_csv_simple(std::string_view line) {
     std::size_t from = 0;
     for (;;) {
         const std::size_t comma = line.find(',', from);
-        out.push_back(trim(line.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from)));
+        out.push_back(trim_token(line.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from)));
         if (comma == std::string_view::npos) break;
         from = comma + 1;
     }
@@ -93,7 +95,7 @@ public:
         bool csv = false;
         while (pos < head.size() && checked < 200) {
             std::size_t nl = head.find('\n', pos);
-            std::string_view line = trim(head.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+            std::string_view line = trim_token(head.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
             pos = nl == std::string_view::npos ? head.size() : nl + 1;
             if (line.empty() || line.front() == '#') continue;
             if (checked == 0 && line.find(',') != std::string_view::npos) {
@@ -127,62 +129,7 @@ public:
             std::uint32_t line;
         };
         std::vector<Epoch> epochs;
-        int column = -1;  // CSV column index, -1: one value per line
-        bool header_seen = false;
-        std::uint32_t line_no = 0;
-        std::size_t pos = 0;
-        while (pos < text.size()) {
-            std::size_t nl = text.find('\n', pos);
-            std::string_view raw(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
-            pos = nl == std::string::npos ? text.size() : nl + 1;
-            ++line_no;
-            std::string_view line = trim(raw);
-            if (line.empty()) continue;
-            if (line.front() == '#') {
-                std::string_view body = trim(line.substr(1));
-                auto header = [&](std::string_view key) -> std::optional<std::string_view> {
-                    if (lower(body.substr(0, key.size())) == key && body.size() > key.size() &&
-                        body[key.size()] == ':')
-                        return trim(body.substr(key.size() + 1));
-                    return std::nullopt;
-                };
-                if (auto v = header("start"); v && options.start.empty()) start_text = std::string(*v);
-                if (auto v = header("source")) source_name = std::string(*v);
-                if (auto v = header("epoch"); v && options.epoch_s == 0) {
-                    auto e = parse_integer(*v);
-                    if (!e || *e <= 0 || *e > 3600)
-                        throw ParseError(display_name, line_no, "epoch header \"" + std::string(*v) + "\"",
-                                         "expected a whole number of seconds between 1 and 3600");
-                    epoch = static_cast<std::int32_t>(*e);
-                }
-                continue;
-            }
-            std::string_view value = line;
-            if (!header_seen && line.find(',') != std::string_view::npos) {
-                header_seen = true;
-                const auto fields = split_csv_simple(line);
-                for (std::size_t i = 0; i < fields.size(); ++i) {
-                    if (options.column.empty() ? is_stage_column(fields[i]) : fields[i] == options.column) {
-                        column = static_cast<int>(i);
-                        break;
-                    }
-                }
-                if (column < 0)
-                    throw ParseError(display_name, line_no, "header",
-                                     options.column.empty()
-                                         ? "no stage column (name one with --column)"
-                                         : "no column named \"" + options.column + "\"");
-                continue;
-            }
-            header_seen = true;
-            if (column >= 0) {
-                const auto fields = split_csv_simple(line);
-                if (static_cast<std::size_t>(column) >= fields.size())
-                    throw ParseError(display_name, line_no, "stage column",
-                                     "row has " + std::to_string(fields.size()) + " fields, expected at least " +
-                                         std::to_string(column + 1));
-                value = fields[static_cast<std::size_t>(column)];
-            }
+        auto add = [&](std::string_view value, std::uint32_t line_no) {
             std::optional<Stage> stage;
             if (auto x = parse_integer(value)) {
                 if (!options.integer_map.empty()) {
@@ -204,6 +151,67 @@ public:
                                      "not a stage label; expected W, N1, N2, N3, R, L, A or ?");
             }
             epochs.push_back(Epoch{*stage, line_no});
+        };
+
+        // Comment headers anywhere; values one per line unless the first
+        // value line holds a comma, which makes the file a CSV.
+        bool csv = false, first_value = true;
+        std::uint32_t line_no = 0;
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            std::size_t nl = text.find('\n', pos);
+            std::string_view raw(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+            pos = nl == std::string::npos ? text.size() : nl + 1;
+            ++line_no;
+            std::string_view line = trim_token(raw);
+            if (line.empty()) continue;
+            if (line.front() == '#') {
+                std::string_view body = trim_token(line.substr(1));
+                auto header = [&](std::string_view key) -> std::optional<std::string_view> {
+                    if (lower(body.substr(0, key.size())) == key && body.size() > key.size() &&
+                        body[key.size()] == ':')
+                        return trim_token(body.substr(key.size() + 1));
+                    return std::nullopt;
+                };
+                if (auto v = header("start"); v && options.start.empty()) start_text = std::string(*v);
+                if (auto v = header("source")) source_name = std::string(*v);
+                if (auto v = header("epoch"); v && options.epoch_s == 0) {
+                    auto e = parse_integer(*v);
+                    if (!e || *e <= 0 || *e > 3600)
+                        throw ParseError(display_name, line_no, "epoch header \"" + std::string(*v) + "\"",
+                                         "expected a whole number of seconds between 1 and 3600");
+                    epoch = static_cast<std::int32_t>(*e);
+                }
+                continue;
+            }
+            if (first_value) csv = line.find(',') != std::string_view::npos;
+            first_value = false;
+            if (!csv) add(line, line_no);
+        }
+        if (csv) {
+            CsvReader reader(text, display_name);
+            CsvRecord row;
+            std::optional<std::size_t> column;
+            while (reader.next(row)) {
+                if (row.fields.empty() || trim(row.fields[0]).substr(0, 1) == "#") continue;
+                if (!column) {
+                    for (std::size_t i = 0; i < row.fields.size() && !column; ++i) {
+                        const std::string_view name = trim(row.fields[i]);
+                        if (options.column.empty() ? is_stage_column(name) : name == options.column) column = i;
+                    }
+                    if (!column)
+                        throw ParseError(display_name, row.line, "header",
+                                         options.column.empty()
+                                             ? "no stage column (name one with --column)"
+                                             : "no column named \"" + options.column + "\"");
+                    continue;
+                }
+                if (*column >= row.fields.size())
+                    throw ParseError(display_name, row.line, "stage column",
+                                     "row has " + std::to_string(row.fields.size()) + " fields, expected at least " +
+                                         std::to_string(*column + 1));
+                add(trim(row.fields[*column]), row.line);
+            }
         }
         if (epochs.empty()) throw ParseError(display_name, 0, "", "no epochs: the hypnogram is empty");
         if (epoch <= 0) epoch = 30;

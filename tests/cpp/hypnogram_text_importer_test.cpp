@@ -151,3 +151,24 @@ TEST(HypnogramText, EpochHeaderUnlessTheOptionSaysOtherwise) {
     ASSERT_EQ(nights.size(), 1u);
     EXPECT_DOUBLE_EQ(compute_metrics(nights[0]).tib_min, 2);
 }
+
+TEST(HypnogramText, CsvWithQuotedFieldsAndComments) {
+    ImportOptions opts;
+    opts.start = "2024-01-01T22:00:00Z";
+    const std::string text =
+        "# scored by two raters\n"
+        "time,stage,note\n"
+        "\"22:00, lights off\",W,\"door, closed\"\n"
+        "22:00:30,N2,\n"
+        "# a comment between rows\n"
+        "22:01,N3,\"said \"\"hm\"\"\"\n"
+        "22:01:30,R,\n";
+    const auto nights = nights_of(text, opts);
+    ASSERT_EQ(nights.size(), 1u);
+    const NightMetrics m = compute_metrics(nights[0]);
+    EXPECT_DOUBLE_EQ(m.tib_min, 2);
+    EXPECT_DOUBLE_EQ(m.deep_min, 0.5);
+    EXPECT_EQ(error_of("time,stage\n1,W\n2,\"N2\n", opts),
+              "h.txt:3: CSV field 2: quoted field is not closed before the end of the input");
+    EXPECT_EQ(error_of("time,stage\n1,W\n2\n", opts), "h.txt:3: stage column: row has 1 fields, expected at least 2");
+}
