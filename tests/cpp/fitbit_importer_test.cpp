@@ -28,6 +28,8 @@ using sleeparch::Stage;
 using sleeparch::importers::import_buffer;
 using sleeparch::importers::ImportOptions;
 namespace st = sleeparch::testing;
+using st::check_golden;
+using st::night_json;
 
 const char* kSamples[] = {"fitbit/fitbit_sleep_response_1_item.json", "fitbit/fitbit_sleep_response_2_items.json",
                           "fitbit/fitbit_sleep_response_classic.json",
@@ -53,56 +55,6 @@ const Night* night_starting(const sleeparch::AssemblyResult& r, sleeparch::UtcSe
         if (n.window_start == start) return &n;
     }
     return nullptr;
-}
-
-// One night's label, flags and every scalar metric (NaN as null).
-json night_json(const Night& n) {
-    sleeparch::NightMetrics m = sleeparch::compute_metrics(n);
-    json j;
-    j["window_start"] = sleeparch::format_local_iso(n.window_start, n.utc_offset_min);
-    j["label_date"] = sleeparch::format_date(n.label_date);
-    j["is_nap"] = n.is_nap;
-    j["summary_only"] = n.summary_only;
-    j["source"] = n.source.label();
-    for (const sleeparch::MetricInfo& info : sleeparch::scalar_metrics()) {
-        double v = m.*info.member;
-        j["metrics"][std::string(info.name)] = std::isnan(v) ? json(nullptr) : json(v);
-    }
-    return j;
-}
-
-void expect_matches(const json& expected, const json& actual, const std::string& where) {
-    if (expected.is_object()) {
-        ASSERT_TRUE(actual.is_object()) << where;
-        for (auto it = expected.begin(); it != expected.end(); ++it) {
-            ASSERT_TRUE(actual.contains(it.key())) << where << "." << it.key();
-            expect_matches(it.value(), actual[it.key()], where + "." + it.key());
-        }
-    } else if (expected.is_array()) {
-        ASSERT_TRUE(actual.is_array()) << where;
-        ASSERT_EQ(expected.size(), actual.size()) << where;
-        for (std::size_t i = 0; i < expected.size(); ++i) {
-            expect_matches(expected[i], actual[i], where + "[" + std::to_string(i) + "]");
-        }
-    } else if (expected.is_number()) {
-        ASSERT_TRUE(actual.is_number()) << where;
-        EXPECT_NEAR(expected.get<double>(), actual.get<double>(), 1e-6) << where;
-    } else {
-        EXPECT_EQ(expected, actual) << where;
-    }
-}
-
-// Compares with tests/golden/<name>; SLEEPARCH_UPDATE_GOLDEN=1 rewrites it.
-void check_golden(const std::string& name, const std::string& comment, const json& nights) {
-    auto path = st::source_dir() / "tests" / "golden" / name;
-    if (std::getenv("SLEEPARCH_UPDATE_GOLDEN")) {
-        json doc;
-        doc["_comment"] = comment;
-        doc["nights"] = nights;
-        std::ofstream(path) << doc.dump(2) << "\n";
-    }
-    json golden = json::parse(st::read_file(path));
-    expect_matches(golden["nights"], nights, name);
 }
 
 // --- real samples ------------------------------------------------------------

@@ -28,6 +28,8 @@ using sleeparch::Stage;
 using sleeparch::importers::import_buffer;
 using sleeparch::importers::ImportOptions;
 namespace st = sleeparch::testing;
+using st::check_golden;
+using st::night_json;
 
 const char* kSamples[] = {"garmin/garth_dailySleepData_2021-07-20.json", "garmin/garth_dailySleepData_2025-07-07.json"};
 
@@ -46,20 +48,6 @@ std::string message_of(const std::string& content, const std::string& name = "ga
     return "no error";
 }
 
-json night_json(const Night& n) {
-    sleeparch::NightMetrics m = sleeparch::compute_metrics(n);
-    json j;
-    j["window_start"] = sleeparch::format_local_iso(n.window_start, n.utc_offset_min);
-    j["label_date"] = sleeparch::format_date(n.label_date);
-    j["is_nap"] = n.is_nap;
-    j["summary_only"] = n.summary_only;
-    j["source"] = n.source.label();
-    for (const sleeparch::MetricInfo& info : sleeparch::scalar_metrics()) {
-        double v = m.*info.member;
-        j["metrics"][std::string(info.name)] = std::isnan(v) ? json(nullptr) : json(v);
-    }
-    return j;
-}
 
 TEST(GarminImporter, SamplesAreSummaryOnlyNights) {
     for (const char* rel : kSamples) {
@@ -307,38 +295,14 @@ TEST(GarminImporter, Golden) {
         j["file"] = "garmin_importer_test.cpp api_night()";
         nights.push_back(j);
     }
-    auto path = st::source_dir() / "tests" / "golden" / "garmin_nights.json";
-    if (std::getenv("SLEEPARCH_UPDATE_GOLDEN")) {
-        json out;
-        out["_comment"] =
-            "Metrics per night of the two Garmin Connect API samples in ../shared/samples/garmin (summary-only: "
-            "totals from dailySleepDTO, sequence metrics null) and of the project's sleepLevels fixture, as "
-            "compute_metrics produced them when the importer was written (regenerate with "
-            "SLEEPARCH_UPDATE_GOLDEN=1). Totals are checked against the DTO fields in "
-            "GarminImporter.SamplesAreSummaryOnlyNights. Not covered: a real night with filled sleepLevels (none "
-            "is public).";
-        out["nights"] = nights;
-        std::ofstream(path) << out.dump(2) << "\n";
-    }
-    json golden = json::parse(st::read_file(path));
-    ASSERT_EQ(golden["nights"].size(), nights.size());
-    for (std::size_t i = 0; i < nights.size(); ++i) {
-        for (auto it = golden["nights"][i].begin(); it != golden["nights"][i].end(); ++it) {
-            if (it.key() != "metrics") {
-                EXPECT_EQ(it.value(), nights[i][it.key()]) << i << " " << it.key();
-                continue;
-            }
-            for (auto mt = it.value().begin(); mt != it.value().end(); ++mt) {
-                const json& actual = nights[i]["metrics"][mt.key()];
-                if (mt.value().is_null()) {
-                    EXPECT_TRUE(actual.is_null()) << i << " " << mt.key();
-                } else {
-                    ASSERT_TRUE(actual.is_number()) << i << " " << mt.key();
-                    EXPECT_NEAR(mt.value().get<double>(), actual.get<double>(), 1e-6) << i << " " << mt.key();
-                }
-            }
-        }
-    }
+    check_golden("garmin_nights.json",
+                 "Metrics per night of the two Garmin Connect API samples in ../shared/samples/garmin (summary-only: "
+                 "totals from dailySleepDTO, sequence metrics null) and of the project's sleepLevels fixture, as "
+                 "compute_metrics produced them when the importer was written (regenerate with "
+                 "SLEEPARCH_UPDATE_GOLDEN=1). Totals are checked against the DTO fields in "
+                 "GarminImporter.SamplesAreSummaryOnlyNights. Not covered: a real night with filled sleepLevels (none "
+                 "is public).",
+                 nights);
 }
 
 }  // namespace

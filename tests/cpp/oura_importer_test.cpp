@@ -29,6 +29,8 @@ using sleeparch::Stage;
 using sleeparch::importers::import_buffer;
 using sleeparch::importers::ImportOptions;
 namespace st = sleeparch::testing;
+using st::check_golden;
+using st::night_json;
 
 sleeparch::UtcSeconds utc(const std::string& iso) {
     sleeparch::ParsedTime t = sleeparch::parse_iso_datetime(iso);
@@ -316,51 +318,16 @@ TEST(OuraImporter, FixturesGolden) {
     for (const std::string& doc : {v2_document().dump(), kV1}) {
         ImportBatch batch = import_buffer(doc, "oura.json", ImportOptions{}, "oura");
         for (const Night& n : sleeparch::assemble_nights(batch).nights) {
-            sleeparch::NightMetrics m = sleeparch::compute_metrics(n);
-            json j;
-            j["window_start"] = sleeparch::format_local_iso(n.window_start, n.utc_offset_min);
-            j["label_date"] = sleeparch::format_date(n.label_date);
-            j["is_nap"] = n.is_nap;
-            j["summary_only"] = n.summary_only;
-            j["source"] = n.source.label();
-            for (const sleeparch::MetricInfo& info : sleeparch::scalar_metrics()) {
-                double v = m.*info.member;
-                j["metrics"][std::string(info.name)] = std::isnan(v) ? json(nullptr) : json(v);
-            }
-            nights.push_back(j);
+            nights.push_back(night_json(n));
         }
     }
-    auto path = st::source_dir() / "tests" / "golden" / "oura_fixtures.json";
-    if (std::getenv("SLEEPARCH_UPDATE_GOLDEN")) {
-        json out;
-        out["_comment"] =
-            "Metrics per night of the Oura fixtures in oura_importer_test.cpp (API v2 with 5-min and 30-s phases "
-            "and a summary-only nap; v1 hypnogram_5min with digits and letters), as compute_metrics produced them "
-            "when the importer was written (regenerate with SLEEPARCH_UPDATE_GOLDEN=1). The fixtures are written "
-            "from FORMATS.md, not taken from a real export: stage minutes are checked by hand in the other tests; "
-            "sequence metrics here only pin behaviour.";
-        out["nights"] = nights;
-        std::ofstream(path) << out.dump(2) << "\n";
-    }
-    json golden = json::parse(st::read_file(path));
-    ASSERT_EQ(golden["nights"].size(), nights.size());
-    for (std::size_t i = 0; i < nights.size(); ++i) {
-        for (auto it = golden["nights"][i].begin(); it != golden["nights"][i].end(); ++it) {
-            if (it.key() == "metrics") {
-                for (auto mt = it.value().begin(); mt != it.value().end(); ++mt) {
-                    const json& actual = nights[i]["metrics"][mt.key()];
-                    if (mt.value().is_null()) {
-                        EXPECT_TRUE(actual.is_null()) << i << " " << mt.key();
-                    } else {
-                        ASSERT_TRUE(actual.is_number()) << i << " " << mt.key();
-                        EXPECT_NEAR(mt.value().get<double>(), actual.get<double>(), 1e-6) << i << " " << mt.key();
-                    }
-                }
-            } else {
-                EXPECT_EQ(it.value(), nights[i][it.key()]) << i << " " << it.key();
-            }
-        }
-    }
+    check_golden("oura_fixtures.json",
+                 "Metrics per night of the Oura fixtures in oura_importer_test.cpp (API v2 with 5-min and 30-s phases "
+                 "and a summary-only nap; v1 hypnogram_5min with digits and letters), as compute_metrics produced them "
+                 "when the importer was written (regenerate with SLEEPARCH_UPDATE_GOLDEN=1). The fixtures are written "
+                 "from FORMATS.md, not taken from a real export: stage minutes are checked by hand in the other tests; "
+                 "sequence metrics here only pin behaviour.",
+                 nights);
 }
 
 }  // namespace

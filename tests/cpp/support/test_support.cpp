@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +12,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
+#include "sleeparch/metrics.hpp"
 #include "sleeparch/time.hpp"
 
 namespace sleeparch::testing {
@@ -124,6 +128,54 @@ Night night_from_yasa(const std::vector<int>& codes, UtcSeconds start) {
     std::vector<Stage> epochs;
     for (int c : codes) epochs.push_back(c >= 0 && c < 5 ? map[c] : Stage::Unscored);
     return night_from_epochs(epochs, start);
+}
+
+nlohmann::json night_json(const Night& n) {
+    const NightMetrics m = compute_metrics(n);
+    nlohmann::json j;
+    j["window_start"] = format_local_iso(n.window_start, n.utc_offset_min);
+    j["label_date"] = format_date(n.label_date);
+    j["is_nap"] = n.is_nap;
+    j["summary_only"] = n.summary_only;
+    j["source"] = n.source.label();
+    for (const MetricInfo& info : scalar_metrics()) {
+        double v = m.*info.member;
+        j["metrics"][std::string(info.name)] = std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
+    }
+    return j;
+}
+
+void expect_matches(const nlohmann::json& expected, const nlohmann::json& actual, const std::string& where) {
+    if (expected.is_object()) {
+        ASSERT_TRUE(actual.is_object()) << where;
+        for (auto it = expected.begin(); it != expected.end(); ++it) {
+            ASSERT_TRUE(actual.contains(it.key())) << where << "." << it.key();
+            expect_matches(it.value(), actual[it.key()], where + "." + it.key());
+        }
+    } else if (expected.is_array()) {
+        ASSERT_TRUE(actual.is_array()) << where;
+        ASSERT_EQ(expected.size(), actual.size()) << where;
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            expect_matches(expected[i], actual[i], where + "[" + std::to_string(i) + "]");
+        }
+    } else if (expected.is_number()) {
+        ASSERT_TRUE(actual.is_number()) << where;
+        EXPECT_NEAR(expected.get<double>(), actual.get<double>(), 1e-6) << where;
+    } else {
+        EXPECT_EQ(expected, actual) << where;
+    }
+}
+
+void check_golden(const std::string& name, const std::string& comment, const nlohmann::json& nights) {
+    auto path = source_dir() / "tests" / "golden" / name;
+    if (std::getenv("SLEEPARCH_UPDATE_GOLDEN")) {
+        nlohmann::json doc;
+        doc["_comment"] = comment;
+        doc["nights"] = nights;
+        std::ofstream(path) << doc.dump(2) << "\n";
+    }
+    nlohmann::json golden = nlohmann::json::parse(read_file(path));
+    expect_matches(golden["nights"], nights, name);
 }
 
 }  // namespace sleeparch::testing

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -56,5 +57,17 @@ Night night_from_epochs(const std::vector<Stage>& epochs, UtcSeconds start = 1'7
                         std::int32_t epoch_s = 30, std::int32_t offset_min = 0);
 // YASA integer codes 0 W, 1 N1, 2 N2, 3 N3, 4 REM.
 Night night_from_yasa(const std::vector<int>& codes, UtcSeconds start = 1'700'000'000);
+
+// One night's window start, label, flags, source and every scalar metric
+// (NaN as null), for golden files.
+nlohmann::json night_json(const Night& night);
+
+// Recursive comparison: numbers within 1e-6, everything else equal; keys of
+// `expected` must be in `actual`.
+void expect_matches(const nlohmann::json& expected, const nlohmann::json& actual, const std::string& where);
+
+// Compares `nights` with tests/golden/<name> ({"_comment", "nights"});
+// SLEEPARCH_UPDATE_GOLDEN=1 rewrites the file with `comment` first.
+void check_golden(const std::string& name, const std::string& comment, const nlohmann::json& nights);
 
 }  // namespace sleeparch::testing
