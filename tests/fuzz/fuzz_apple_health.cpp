@@ -1,7 +1,7 @@
 // libFuzzer target for the apple_health importer: any input must either import or
 // raise a ParseError, never crash or read out of bounds. Inputs shorter than the
 // read chunk exercise the scan, the start-tag walk, the element search and expat;
-// the seed corpus in tests/fixtures/apple_health/fuzz_seed/ starts it on real
+// the seed corpus in tests/fuzz/corpus/apple_health/ (with tests/fuzz/apple_health.dict) starts it on real
 // record shapes.
 #include <cstddef>
 #include <cstdint>
