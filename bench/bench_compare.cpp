@@ -1,4 +1,4 @@
-// The full default comparison (10 metrics, stationary bootstrap B = 10,000,
+// The full default comparison (10 metrics, studentised stationary bootstrap B = 10,000,
 // segmented regressions with Newey-West errors, Holm, MDE, dose-response)
 // over nights read from a CSV written by bench_compare.py: a header of metric
 // names, then one row per night (first half baseline, second half treatment;

@@ -5,6 +5,7 @@
 //   stats_reference ols MAXLAGS < rows.csv     # each row: y,x1,...,xk
 //   stats_reference block < values.txt        # one value per line
 //   stats_reference bootstrap B SEED BLOCK < values.txt
+//   stats_reference lrv LAGS < values.txt     # prewhitened long-run variance
 //
 // Prints JSON on stdout; exits 1 with a message on bad input.
 #include <cstdio>
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
             std::cout << o.dump() << "\n";
             return 0;
         }
-        if ((mode == "block" && argc == 2) || (mode == "bootstrap" && argc == 5)) {
+        if ((mode == "block" && argc == 2) || (mode == "bootstrap" && argc == 5) || (mode == "lrv" && argc == 3)) {
             std::vector<double> x;
             for (const auto& row : read_rows())
                 if (!row.empty()) x.push_back(row[0]);
@@ -74,6 +75,11 @@ int main(int argc, char** argv) {
                 std::cout << nlohmann::json({{"block_length", sleeparch::optimal_block_length(x)},
                                              {"lag1", sleeparch::lag1_autocorrelation(x)}})
                                  .dump()
+                          << "\n";
+                return 0;
+            }
+            if (mode == "lrv") {
+                std::cout << nlohmann::json({{"lrv", sleeparch::long_run_variance(x, std::atoi(argv[2]))}}).dump()
                           << "\n";
                 return 0;
             }
@@ -85,7 +91,7 @@ int main(int argc, char** argv) {
             std::cout << nlohmann::json({{"means", means}}).dump() << "\n";
             return 0;
         }
-        std::cerr << "usage: stats_reference ols MAXLAGS | block | bootstrap B SEED BLOCK  (data on stdin)\n";
+        std::cerr << "usage: stats_reference ols MAXLAGS | block | bootstrap B SEED BLOCK | lrv LAGS  (data on stdin)\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "stats_reference: " << e.what() << "\n";

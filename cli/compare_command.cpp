@@ -119,7 +119,7 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
         o["treatment"] = period_json(r.treatment);
         o["post"] = period_json(r.post);
         o["periods_from_log"] = r.periods_from_log;
-        o["bootstrap"] = {{"resamples", r.resamples}, {"seed", r.seed}, {"method", "stationary"}};
+        o["bootstrap"] = {{"resamples", r.resamples}, {"seed", r.seed}, {"method", "studentized stationary bootstrap"}};
         nlohmann::json ms = nlohmann::json::array();
         for (const auto& m : r.metrics) {
             nlohmann::json j;
@@ -147,6 +147,7 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
             j["hac_lag"] = m.hac_lag;
             j["covariates"] = m.covariates;
             j["rho_baseline"] = json_number(m.rho_baseline);
+            j["se_diff"] = json_number(m.se_diff);
             j["block_baseline"] = json_number(m.block_baseline);
             j["block_treatment"] = json_number(m.block_treatment);
             j["baseline_trend_p"] = json_number(m.baseline_trend_p);

@@ -153,7 +153,7 @@ MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
     m.diff = m.mean_treatment - m.mean_baseline;
     m.hedges_g = hedges_g(m.mean_baseline, m.sd_baseline, m.n_baseline, m.mean_treatment,
                           m.sd_treatment, m.n_treatment);
-    m.ci_low = m.ci_high = m.block_baseline = m.block_treatment = nan_v;
+    m.ci_low = m.ci_high = m.se_diff = m.block_baseline = m.block_treatment = nan_v;
     m.shift = m.shift_se = m.p = m.p_holm = m.rho_baseline = m.mde = m.baseline_trend_p = nan_v;
 
     if (!yb.empty() && !yt.empty()) {
@@ -161,6 +161,7 @@ MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
         const BootstrapInterval ci = bootstrap_diff_ci(yb, yt, ctx.options.resamples, rng);
         m.ci_low = ci.low;
         m.ci_high = ci.high;
+        m.se_diff = ci.se;
         m.block_baseline = ci.block_baseline;
         m.block_treatment = ci.block_treatment;
     }

@@ -5,6 +5,10 @@
 #include <limits>
 #include <numeric>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 
@@ -16,7 +20,91 @@ namespace {
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 // Below this expected block length a resample walks value by value.
 constexpr double per_value_below_block = 8.0;
+// Andrews & Monahan's cap on the prewhitening coefficient.
+constexpr double max_prewhitening = 0.97;
+
+// Sum of e[t] * e[t - l] for t in [l, n), as eight interleaved partial sums
+// (two-lane vectors where SSE2 exists, the same additions in the same order
+// without it, so results do not depend on the instruction set).
+inline double lagged_products(const double* e, std::size_t n, std::size_t l) {
+    std::size_t t = l;
+#if defined(__SSE2__)
+    __m128d v0 = _mm_setzero_pd(), v1 = v0, v2 = v0, v3 = v0;
+    for (; t + 8 <= n; t += 8) {
+        v0 = _mm_add_pd(v0, _mm_mul_pd(_mm_loadu_pd(e + t), _mm_loadu_pd(e + t - l)));
+        v1 = _mm_add_pd(v1, _mm_mul_pd(_mm_loadu_pd(e + t + 2), _mm_loadu_pd(e + t + 2 - l)));
+        v2 = _mm_add_pd(v2, _mm_mul_pd(_mm_loadu_pd(e + t + 4), _mm_loadu_pd(e + t + 4 - l)));
+        v3 = _mm_add_pd(v3, _mm_mul_pd(_mm_loadu_pd(e + t + 6), _mm_loadu_pd(e + t + 6 - l)));
+    }
+    alignas(16) double s[8];
+    _mm_store_pd(s, v0);
+    _mm_store_pd(s + 2, v1);
+    _mm_store_pd(s + 4, v2);
+    _mm_store_pd(s + 6, v3);
+#else
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (; t + 8 <= n; t += 8)
+        for (std::size_t j = 0; j < 8; ++j) s[j] += e[t + j] * e[t + j - l];
+#endif
+    for (std::size_t j = 0; t < n; ++t, ++j) s[j] += e[t] * e[t - l];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
+
+struct MeanAndLrv {
+    double mean, lrv;
+};
+
+// long_run_variance on n values, with their mean; `e` is scratch for n values.
+MeanAndLrv long_run_variance_into(const double* x, std::size_t n, int lags, double* e) {
+    if (n == 0) return {nan_v, nan_v};
+    double p[4] = {0, 0, 0, 0};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (std::size_t j = 0; j < 4; ++j) p[j] += x[i + j];
+    for (std::size_t j = 0; i < n; ++i, ++j) p[j] += x[i];
+    const double m = ((p[0] + p[1]) + (p[2] + p[3])) / static_cast<double>(n);
+    if (n < 3) {
+        double v = 0;
+        for (std::size_t i = 0; i < n; ++i) v += (x[i] - m) * (x[i] - m);
+        return {m, v / static_cast<double>(n)};
+    }
+    double num2[2] = {0, 0}, den2[2] = {0, 0};
+    std::size_t t = 1;
+    for (; t + 2 <= n; t += 2)
+        for (std::size_t j = 0; j < 2; ++j) {
+            const double a = x[t + j] - m, b = x[t + j - 1] - m;
+            num2[j] += a * b;
+            den2[j] += b * b;
+        }
+    if (t < n) {
+        const double a = x[t] - m, b = x[t - 1] - m;
+        num2[0] += a * b;
+        den2[0] += b * b;
+    }
+    const double num = num2[0] + num2[1], den = den2[0] + den2[1];
+    if (!(den > 0)) return {m, 0.0};
+    const double r = std::clamp(num / den, -max_prewhitening, max_prewhitening);
+    const std::size_t ne = n - 1;
+    // The deviations sum to 0, so the residuals' mean is
+    // (sum_{t>=1} d_t - r sum_{t<=n-2} d_t) / (n - 1) = (r d_{n-1} - d_0) / (n - 1).
+    const double em = (r * (x[n - 1] - m) - (x[0] - m)) / static_cast<double>(ne);
+    const double shift = m - r * m + em;  // e_t = x_t - r x_{t-1} - shift
+    for (t = 1; t < n; ++t) e[t - 1] = x[t] - r * x[t - 1] - shift;
+    const std::size_t L = std::min<std::size_t>(static_cast<std::size_t>(std::max(lags, 0)), ne - 1);
+    double lr = lagged_products(e, ne, 0);
+    for (std::size_t l = 1; l <= L; ++l)
+        lr += 2.0 * (1.0 - static_cast<double>(l) / static_cast<double>(L + 1)) * lagged_products(e, ne, l);
+    lr /= static_cast<double>(ne);
+    // The Bartlett kernel keeps the estimate non-negative; rounding may not.
+    return {m, std::max(lr, 0.0) / ((1.0 - r) * (1.0 - r))};
+}
+}  // namespace
+
+double long_run_variance(std::span<const double> x, int lags) {
+    std::vector<double> scratch(x.size());
+    return long_run_variance_into(x.data(), x.size(), lags, scratch.data()).lrv;
+}
+
 
 double mean(std::span<const double> x) {
     if (x.empty()) return nan_v;
@@ -207,8 +295,8 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
     const double p = 1.0 / block_length_;
     log_continue_ = p >= 1.0 ? 0.0 : std::log1p(-p);
     per_value_ = block_length_ < per_value_below_block && n_ > 0;
+    values_.assign(x.begin(), x.end());
     if (per_value_) {
-        values_.assign(x.begin(), x.end());
         const double below = std::ldexp(p, 64);
         new_block_below_ = below >= 0x1p64 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(below);
         start_scale_ = static_cast<std::uint64_t>(
@@ -228,6 +316,47 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
                                                                           ? 0xFFFFFFFFFFFFF800ULL
                                                                           : std::ldexp(tail, 64)));
         }
+    }
+}
+
+void StationaryBootstrap::resample(Xoshiro256ss& rng, std::span<double> out) const {
+    if (n_ == 0) return;
+    const double* x = values_.data();
+    double* y = out.data();
+    if (per_value_) {
+        std::size_t idx = static_cast<std::size_t>(rng.bounded(n_));
+        for (std::size_t i = 0; i < n_; ++i) {
+            y[i] = x[idx];
+            const std::uint64_t r = rng.next();
+            const auto jump = static_cast<std::size_t>(
+                (static_cast<unsigned __int128>(r) * start_scale_) >> 96);
+            std::size_t next = idx + 1;
+            next &= -static_cast<std::size_t>(next != n_);
+            const std::size_t take = -static_cast<std::size_t>(r < new_block_below_);
+            idx = (std::min(jump, n_ - 1) & take) | (next & ~take);
+        }
+        return;
+    }
+    std::size_t filled = 0;
+    const std::uint64_t* thr = continue_thresholds_.data();
+    const std::size_t k_max = continue_thresholds_.size();
+    while (filled < n_) {
+        const auto start = static_cast<std::size_t>(rng.bounded(n_));
+        std::size_t len = 1;
+        if (k_max > 0) {
+            const std::uint64_t r = rng.next();
+            while (len <= k_max && r < thr[len - 1]) ++len;
+            if (len > k_max) {
+                const double extra = std::floor(std::log(rng.uniform_open0()) / log_continue_);
+                len += extra < static_cast<double>(n_) ? static_cast<std::size_t>(extra) : n_;
+            }
+        }
+        len = std::min(len, n_ - filled);
+        // The block wraps around the end of the series at most once.
+        const std::size_t first = std::min(len, n_ - start);
+        std::copy_n(x + start, first, y + filled);
+        std::copy_n(x, len - first, y + filled + first);
+        filled += len;
     }
 }
 
@@ -279,30 +408,49 @@ double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
 BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
                                     std::span<const double> treatment, std::size_t B,
                                     Xoshiro256ss& rng, double level) {
-    BootstrapInterval out{nan_v, nan_v, nan_v, nan_v};
+    BootstrapInterval out{nan_v, nan_v, nan_v, nan_v, nan_v};
     if (baseline.empty() || treatment.empty() || B == 0) return out;
+    const std::size_t nb = baseline.size(), nt = treatment.size();
+    const double inv_nb = 1.0 / static_cast<double>(nb), inv_nt = 1.0 / static_cast<double>(nt);
+    const int lag_b = newey_west_lag(nb), lag_t = newey_west_lag(nt);
     out.block_baseline = optimal_block_length(baseline);
     out.block_treatment = optimal_block_length(treatment);
+    std::vector<double> yb(nb), yt(nt), scratch(std::max(nb, nt));
+    const MeanAndLrv b0 = long_run_variance_into(baseline.data(), nb, lag_b, scratch.data());
+    const MeanAndLrv t0 = long_run_variance_into(treatment.data(), nt, lag_t, scratch.data());
+    const double diff = t0.mean - b0.mean;
+    const double se = std::sqrt(b0.lrv * inv_nb + t0.lrv * inv_nt);
+    out.se = se;
+    if (!(se > 0)) {
+        // Both periods constant: every resample repeats the difference.
+        out.low = out.high = diff;
+        return out;
+    }
+    const double se_floor = se / 10.0;
     const StationaryBootstrap sb(baseline, out.block_baseline);
     const StationaryBootstrap st(treatment, out.block_treatment);
-    std::vector<double> diffs(B);
+    std::vector<double> tstar(B);
     for (std::size_t b = 0; b < B; ++b) {
-        const double mb = sb.resample_mean(rng);
-        diffs[b] = st.resample_mean(rng) - mb;
+        sb.resample(rng, yb);
+        st.resample(rng, yt);
+        const MeanAndLrv rb = long_run_variance_into(yb.data(), nb, lag_b, scratch.data());
+        const MeanAndLrv rt = long_run_variance_into(yt.data(), nt, lag_t, scratch.data());
+        const double s = std::sqrt(rb.lrv * inv_nb + rt.lrv * inv_nt);
+        tstar[b] = (rt.mean - rb.mean - diff) / std::max(s, se_floor);
     }
     const double alpha = (1.0 - level) / 2.0;
     auto at = [&](double q) {
         // numpy's linear percentile from the two order statistics around q.
         const double h = q * static_cast<double>(B - 1);
         const auto lo = static_cast<std::size_t>(std::floor(h));
-        std::nth_element(diffs.begin(), diffs.begin() + static_cast<std::ptrdiff_t>(lo), diffs.end());
-        const double vlo = diffs[lo];
+        std::nth_element(tstar.begin(), tstar.begin() + static_cast<std::ptrdiff_t>(lo), tstar.end());
+        const double vlo = tstar[lo];
         double vhi = vlo;
-        if (lo + 1 < B) vhi = *std::min_element(diffs.begin() + static_cast<std::ptrdiff_t>(lo) + 1, diffs.end());
+        if (lo + 1 < B) vhi = *std::min_element(tstar.begin() + static_cast<std::ptrdiff_t>(lo) + 1, tstar.end());
         return vlo + (h - static_cast<double>(lo)) * (vhi - vlo);
     };
-    out.low = at(alpha);
-    out.high = at(1.0 - alpha);
+    out.low = diff - at(1.0 - alpha) * se;
+    out.high = diff - at(alpha) * se;
     return out;
 }
 

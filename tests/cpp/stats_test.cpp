@@ -162,3 +162,110 @@ TEST(Stats, BootstrapIntervalRepeatsForTheSeed) {
     EXPECT_LT(c1.low, mean(t) - mean(b));
     EXPECT_GT(c1.high, mean(t) - mean(b));
 }
+
+TEST(Stats, LongRunVarianceHandWorked) {
+    // x = 1 3 2 5 4 6: mean 3.5, deviations -2.5 -0.5 -1.5 1.5 0.5 2.5;
+    // r = sum d_t d_{t-1} / sum d_{t-1}^2 = 1.75 / 11.25 = 7/45; the five
+    // residuals e_t = d_t - r d_{t-1}, demeaned, have g0 = 1.86173 and
+    // g1 = -0.37333 (divided by 5); Bartlett with one lag: g0 + 2 (1/2) g1;
+    // recoloured by 1 / (1 - 7/45)^2: exactly 1507/722.
+    const std::vector<double> x{1, 3, 2, 5, 4, 6};
+    EXPECT_NEAR(long_run_variance(x, 1), 1507.0 / 722.0, 1e-12);
+    // Lag 0: the residual variance recoloured, g0 / (38/45)^2.
+    EXPECT_NEAR(long_run_variance(x, 0), 1.8617283950617285 * (45.0 * 45.0) / (38.0 * 38.0), 1e-12);
+    // Lags beyond the series are capped at n - 2 residual lags.
+    EXPECT_EQ(long_run_variance(x, 50), long_run_variance(x, 4));
+}
+
+TEST(Stats, LongRunVarianceEdgeCasesAndLargeSamples) {
+    EXPECT_EQ(long_run_variance(std::vector<double>(40, 3.0), 3), 0.0);
+    // Fewer than 3 values: the plain variance (divided by n).
+    EXPECT_DOUBLE_EQ(long_run_variance(std::vector<double>{1.0, 3.0}, 2), 1.0);
+    EXPECT_EQ(long_run_variance(std::vector<double>{4.0}, 2), 0.0);
+    EXPECT_TRUE(std::isnan(long_run_variance(std::vector<double>{}, 2)));
+    // Long AR(1) series with unit innovations: the long-run variance is
+    // 1 / (1 - phi)^2 (1 for white noise, 4 at phi 0.5, 0.444 at phi -0.5).
+    Xoshiro256ss g(21);
+    for (double phi : {0.0, 0.5, -0.5}) {
+        const auto x = ar1(200000, phi, g);
+        const double expected = 1.0 / ((1 - phi) * (1 - phi));
+        EXPECT_NEAR(long_run_variance(x, newey_west_lag(x.size())) / expected, 1.0, 0.03) << "phi " << phi;
+    }
+    // Shift-invariant, scales with the square.
+    auto x = ar1(300, 0.3, g);
+    const double v = long_run_variance(x, 4);
+    for (double& e : x) e = 420 + 35 * e;
+    EXPECT_NEAR(long_run_variance(x, 4), 35 * 35 * v, 1e-9 * 35 * 35 * v);
+}
+
+TEST(Stats, ResampledSeriesIsTheResampledMeanAndCircularRuns) {
+    std::vector<double> x(97);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);
+    // Below 8 the resample walks value by value; from 8 it copies blocks.
+    for (double block : {1.0, 3.0, 7.5, 8.0, 20.0, 200.0}) {
+        const StationaryBootstrap sb(x, block);
+        Xoshiro256ss a(17), b(17);
+        std::vector<double> y(x.size());
+        std::size_t runs = 0;
+        for (int rep = 0; rep < 200; ++rep) {
+            sb.resample(a, y);
+            double sum = 0;
+            for (double v : y) sum += v;
+            EXPECT_NEAR(sum / static_cast<double>(y.size()), sb.resample_mean(b), 1e-9) << "block " << block;
+            // Every value comes from x; a value either continues the previous
+            // one circularly or starts a new block.
+            for (std::size_t i = 0; i < y.size(); ++i) {
+                ASSERT_EQ(y[i], std::floor(y[i]));
+                ASSERT_GE(y[i], 0.0);
+                ASSERT_LT(y[i], 97.0);
+                if (i == 0 || y[i] != std::fmod(y[i - 1] + 1.0, 97.0)) ++runs;
+            }
+        }
+        // Mean run length near the block length (runs can also join by
+        // chance; long blocks are cut at the end of the resample).
+        const double mean_run = 200.0 * 97.0 / static_cast<double>(runs);
+        if (block <= 8.0) EXPECT_NEAR(mean_run / block, 1.0, 0.15) << "block " << block;
+        else EXPECT_GT(mean_run, std::min(0.6 * block, 40.0)) << "block " << block;
+    }
+}
+
+TEST(Stats, StudentisedIntervalScalesWithTheLongRunStandardError) {
+    Xoshiro256ss g(8);
+    const auto b = ar1(120, 0.3, g);
+    auto t = ar1(120, 0.3, g);
+    for (double& v : t) v += 0.5;
+    Xoshiro256ss r(4);
+    const auto ci = bootstrap_diff_ci(b, t, 4000, r);
+    const double se = std::sqrt(long_run_variance(b, newey_west_lag(120)) / 120 +
+                                long_run_variance(t, newey_west_lag(120)) / 120);
+    EXPECT_DOUBLE_EQ(ci.se, se);
+    // Roughly diff -+ 1.96 se (the bootstrap-t quantiles are near normal
+    // here), and wider than the plain sd-based interval that ignores the
+    // correlation.
+    const double diff = mean(t) - mean(b);
+    EXPECT_NEAR((ci.high - ci.low) / (2 * 1.96 * se), 1.0, 0.2);
+    EXPECT_LT(ci.low, diff);
+    EXPECT_GT(ci.high, diff);
+    const double naive = std::sqrt(sample_sd(b) * sample_sd(b) / 120 + sample_sd(t) * sample_sd(t) / 120);
+    EXPECT_GT(ci.high - ci.low, 2 * 1.96 * naive);
+    // Affine: shifting the treatment period moves the interval by the shift;
+    // scaling both periods scales it.
+    auto t2 = t;
+    for (double& v : t2) v += 10;
+    Xoshiro256ss r2(4);
+    const auto ci2 = bootstrap_diff_ci(b, t2, 4000, r2);
+    EXPECT_NEAR(ci2.low, ci.low + 10, 1e-9);
+    EXPECT_NEAR(ci2.high, ci.high + 10, 1e-9);
+    auto b3 = b, t3 = t;
+    for (double& v : b3) v *= 60;
+    for (double& v : t3) v *= 60;
+    Xoshiro256ss r3(4);
+    const auto ci3 = bootstrap_diff_ci(b3, t3, 4000, r3);
+    EXPECT_NEAR(ci3.low, 60 * ci.low, 1e-7);
+    EXPECT_NEAR(ci3.high, 60 * ci.high, 1e-7);
+    // Both periods constant: the interval is the difference itself.
+    Xoshiro256ss r4(4);
+    const auto flat = bootstrap_diff_ci(std::vector<double>(30, 2.0), std::vector<double>(30, 5.0), 500, r4);
+    EXPECT_EQ(flat.low, 3.0);
+    EXPECT_EQ(flat.high, 3.0);
+}

@@ -6,7 +6,11 @@
   comparison fits (intercept, day index, period dummy, weekend, a tag);
 - the Politis-White block length against arch.bootstrap.optimal_block_length;
 - the stationary bootstrap's variance of the mean against the closed form
-  for the circular stationary bootstrap (Politis & Romano 1994).
+  for the circular stationary bootstrap (Politis & Romano 1994);
+- the prewhitened long-run variance that studentises the bootstrap interval
+  against statsmodels: the AR(1) coefficient from OLS without intercept, the
+  Bartlett (Newey-West) long-run variance of its residuals from the HAC
+  standard error of an intercept-only OLS, recoloured by 1 / (1 - r)^2.
 
 The C++ side is bench/stats_reference (built with the Release tree; found
 through SLEEPARCH_BUILD, else build/release). The tests skip only when that
@@ -122,3 +126,22 @@ def test_stationary_bootstrap_variance_matches_closed_form(tool):
         assert means.mean() == pytest.approx(x.mean(), abs=4 * np.sqrt(expected / 40000))
         # Relative SE of a variance from 40,000 draws is about sqrt(2/40000) = 0.7 %.
         assert means.var() == pytest.approx(expected, rel=0.035)
+
+
+@pytest.mark.parametrize("n", [14, 30, 120, 365])
+@pytest.mark.parametrize("phi", [0.0, 0.3, 0.7, -0.4])
+def test_long_run_variance_matches_statsmodels(tool, n, phi):
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(int(n * 7 + phi * 1000) % 2**32)
+    x = 30 + 8 * ar1(rng, n, phi)
+    lags = int(np.floor(4 * (n / 100) ** (2 / 9)))
+    d = x - x.mean()
+    r = float(sm.OLS(d[1:], d[:-1]).fit().params[0])
+    r = min(max(r, -0.97), 0.97)
+    e = d[1:] - r * d[:-1]
+    ne = e.size
+    lags = min(lags, ne - 1)
+    fit = sm.OLS(e, np.ones(ne)).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False})
+    expected = ne * float(fit.bse[0]) ** 2 / (1 - r) ** 2
+    ours = run(tool, ["lrv", lags], x)["lrv"]
+    assert ours == pytest.approx(expected, rel=1e-9)

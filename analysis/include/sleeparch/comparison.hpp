@@ -6,7 +6,8 @@
 //
 // Per metric: n, mean, SD and median of baseline and treatment; diff and
 // Hedges' g; a stationary-bootstrap CI of the diff (block length by Politis
-// & White with the 2009 correction, per period); the p-value of the level
+// & White with the 2009 correction, per period; studentised by a prewhitened
+// Newey–West standard error, see bootstrap_diff_ci); the p-value of the level
 // shift b2 in y_t = b0 + b1 t + b2 D_t (+ weekend, + intake tags present in
 // both periods) with Newey–West errors (see ols_hac for the convention);
 // Holm adjustment across the compared metrics; the minimum detectable effect
@@ -90,7 +91,8 @@ struct MetricComparison {
     double sd_baseline, sd_treatment;
     double median_baseline, median_treatment;
     double diff;                 // mean_treatment - mean_baseline
-    double ci_low, ci_high;      // stationary bootstrap percentile interval, 95 %
+    double ci_low, ci_high;      // studentised stationary bootstrap interval, 95 %
+    double se_diff;              // long-run standard error of diff scaling that interval
     double block_baseline, block_treatment;  // expected block lengths used
     double hedges_g;
     double shift, shift_se;      // b2 and its Newey–West SE

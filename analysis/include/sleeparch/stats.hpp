@@ -82,17 +82,33 @@ OlsHacResult ols_hac(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int max
 // of 1 is the ordinary bootstrap), where arch may return less.
 double optimal_block_length(std::span<const double> x);
 
-// Stationary bootstrap (Politis & Romano 1994) of the sample mean of one
-// series: blocks start at uniform positions, have geometric lengths with mean
-// `block_length`, wrap circularly, and are joined until n values are drawn.
-// Long blocks are summed from prefix sums (O(n / block_length) per
+// Long-run variance of a series (the variance of sqrt(n) times its mean):
+// AR(1) prewhitening then the Newey–West Bartlett kernel with `lags` lags,
+// recoloured (Andrews & Monahan 1992). With d_t = x_t - mean(x),
+// r = sum d_t d_{t-1} / sum d_{t-1}^2 capped at +-0.97, e_t = d_t - r d_{t-1}
+// (t = 1..n-1), returns LRV_Bartlett(e) / (1 - r)^2, where LRV_Bartlett(e) =
+// g_0 + 2 sum_{l=1..L} (1 - l / (L + 1)) g_l with g_l = sum (e_t - e_bar)
+// (e_{t-l} - e_bar) / (n - 1) and L = min(lags, n - 2). Prewhitening removes
+// most of the kernel's downward bias for the positively correlated series
+// nightly metrics are. Series of fewer than 3 values get the plain variance
+// (divided by n); a constant series gives 0.
+double long_run_variance(std::span<const double> x, int lags);
+
+// Stationary bootstrap (Politis & Romano 1994) of one series: blocks start at
+// uniform positions, have geometric lengths with mean `block_length`, wrap
+// circularly, and are joined until n values are drawn.
+// resample_mean sums long blocks from prefix sums (O(n / block_length) per
 // resample); short blocks are walked value by value without branches.
+// resample writes the resampled series itself; from the same generator state
+// it draws the same resample as resample_mean.
 // The object is read-only after construction; share it across threads and
 // give each thread its own generator.
 class StationaryBootstrap {
 public:
     StationaryBootstrap(std::span<const double> x, double block_length);
     double resample_mean(Xoshiro256ss& rng) const;
+    // `out` must hold size() values.
+    void resample(Xoshiro256ss& rng, std::span<double> out) const;
     std::size_t size() const { return n_; }
     double block_length() const { return block_length_; }
 
@@ -115,11 +131,22 @@ private:
     std::vector<double> values_;
 };
 
-// Percentile interval of the bootstrap distribution of mean(t) - mean(b),
-// resampling each period with its own block length. `B` resamples.
+// Confidence interval of diff = mean(t) - mean(b): a studentised (bootstrap-t)
+// stationary bootstrap. Each period is resampled with its own automatic block
+// length; the standard error of diff is se = sqrt(LRV_b / n_b + LRV_t / n_t)
+// with long_run_variance and the Newey–West lag rule for each period's length.
+// For every resample, t* = (diff* - diff) / se*, se* computed the same way
+// from the resampled series (floored at se / 10 so that a resample that
+// happens to be nearly constant cannot blow the interval up); the interval is
+// [diff - q*(1 - a/2) se, diff - q*(a/2) se] with q* the quantiles of t*
+// (numpy's linear rule). The percentile interval of diff* would undercover:
+// the stationary bootstrap's variance is biased low for short autocorrelated
+// series (about 0.89 coverage for a nominal 0.95 at 120 nights and
+// lag-1 autocorrelation 0.3). `B` resamples.
 struct BootstrapInterval {
     double low, high;
     double block_baseline, block_treatment;
+    double se;  // the standard error of diff used to scale the interval
 };
 BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
                                     std::span<const double> treatment, std::size_t B,
