@@ -247,6 +247,17 @@ def test_plain_hypnogram_with_epoch_and_start(sa, nights_json, tmp_path):
     check_rows_match_cli(sa, mapped.metrics(), rows)
 
 
+def test_package_imports_without_matplotlib(sa):
+    # Plots import matplotlib when they draw, not when the package is imported.
+    import subprocess
+
+    code = "import sys; import sleeparch; print('matplotlib' in sys.modules)"
+    where = str(pathlib.Path(sa.__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=where)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_metric_info_and_formats(sa):
     info = sa.metric_info()
     assert list(info.columns) == ["metric", "unit", "description"]
