@@ -86,8 +86,9 @@ def load(
         session_gap_min=int(session_gap),
     )
     lo, hi = _day(from_date, "from_date"), _day(to_date, "to_date")
-    dates = loaded.columns()["date"] if (lo or hi) else None
-    nap = loaded.columns()["is_nap"] if not naps else None
+    cols = loaded.columns() if (lo or hi or not naps) else {}
+    dates = cols["date"] if (lo or hi) else None
+    nap = cols["is_nap"] if not naps else None
     keep = []
     for i in range(len(loaded)):
         if nap is not None and nap[i]:
