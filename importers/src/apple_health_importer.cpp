@@ -12,6 +12,8 @@
 // thread, fed the kept elements in order, so parsing overlaps reading.
 // See FORMATS.md, Apple Health.
 #include <algorithm>
+#include <bit>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -35,10 +37,19 @@
 #include <expat.h>
 #include <sys/mman.h>
 
+// The search uses the widest vectors the CPU has. SLEEPARCH_APPLE_SCAN=1
+// (SSE2) or 0 (scalar) at build time limits it, so that the fallbacks can be
+// tested on any machine.
+#if !defined(SLEEPARCH_APPLE_SCAN)
+#define SLEEPARCH_APPLE_SCAN 2
+#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#if SLEEPARCH_APPLE_SCAN >= 1
+#define SLEEPARCH_APPLE_SSE2_SCAN 1
 #endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && SLEEPARCH_APPLE_SCAN >= 2
 #define SLEEPARCH_APPLE_AVX2 1
 #include <immintrin.h>
 #endif
@@ -61,8 +72,8 @@ constexpr std::string_view kMagnesiumNeedle = "\"HKQuantityTypeIdentifierDietary
 constexpr std::size_t kAnchor = 25;
 constexpr std::size_t kLongestNeedle = kMagnesiumNeedle.size();
 
-// Read size: large enough that per-chunk costs vanish, small enough to stay
-// in L2 while it is scanned twice (type search, newline count).
+// Read size: large enough that per-chunk costs vanish, small enough that a
+// read() buffer stays in L2 while it is scanned.
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 // Longest start tag searched back from a type value, and longest kept element.
 constexpr std::size_t kMaxStartTag = std::size_t{64} << 10;
@@ -104,7 +115,9 @@ inline bool check_anchor(const char* b, std::size_t q, std::size_t to, Kind& kin
     return false;
 }
 
-std::size_t count_newlines_scalar(const char* p, std::size_t n) {
+// Newlines in [p, p + n): for the spans the search does not cover (the
+// elements handed to expat, short moves back to a '<').
+std::size_t count_newlines(const char* p, std::size_t n) {
     std::size_t count = 0;
     std::size_t i = 0;
 #if defined(__SSE2__)
@@ -128,112 +141,158 @@ std::size_t count_newlines_scalar(const char* p, std::size_t n) {
     return count;
 }
 
-// Scans anchors [q, q_end) in vector blocks; returns the needle start of
-// the first verified candidate or SIZE_MAX, leaving q where blocks ended.
-std::size_t scan_blocks_sse2(const char* b, std::size_t& q, std::size_t q_end, std::size_t to,
-                             Kind& kind) {
-#if defined(__SSE2__)
-    const __m128i cs = _mm_set1_epi8('S'), ca = _mm_set1_epi8('A');
-    const __m128i cd = _mm_set1_epi8('D'), cm = _mm_set1_epi8('M');
-    while (q + 7 + 16 <= to && q + 16 <= q_end) {
-        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
-        const __m128i v5 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 5));
-        const __m128i v7 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 7));
-        const __m128i hit =
-            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v5, ca)),
-                         _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm)));
-        unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-        while (mask != 0) {
-            const std::size_t at = q + static_cast<std::size_t>(__builtin_ctz(mask));
-            if (check_anchor(b, at, to, kind)) return at - kAnchor;
-            mask &= mask - 1;
+// The search walks anchor positions q (needle start + kAnchor) and counts
+// the newlines of the bytes at the anchors it passes, so that one pass over
+// the input both finds the needles and keeps the line count. A block is the
+// 16 or 32 anchors tested at once: bit i of `candidates` is set when q + i
+// passes the two-byte test, bit i of `newlines` when byte q + i is '\n'.
+struct Block {
+    std::uint32_t candidates = 0;
+    std::uint32_t newlines = 0;
+};
+
+// Verifies the block's candidates in order. On a match, adds the newlines
+// below it, moves q to its anchor and returns the needle start; otherwise
+// adds the block's newlines, moves q past the block and returns SIZE_MAX.
+std::size_t verify_block(const char* b, std::size_t& q, const Block& block, std::size_t width,
+                         std::size_t to, Kind& kind, std::uint64_t& lines) {
+    for (std::uint32_t m = block.candidates; m != 0; m &= m - 1) {
+        const int i = std::countr_zero(m);
+        if (check_anchor(b, q + static_cast<std::size_t>(i), to, kind)) {
+            const std::uint32_t below = block.newlines & ((std::uint32_t{1} << i) - 1);
+            lines += static_cast<std::uint64_t>(std::popcount(below));
+            q += static_cast<std::size_t>(i);
+            return q - kAnchor;
         }
-        q += 16;
     }
-#endif
+    lines += static_cast<std::uint64_t>(std::popcount(block.newlines));
+    q += width;
     return SIZE_MAX;
 }
 
-#if defined(SLEEPARCH_APPLE_AVX2)
-__attribute__((target("avx2"))) std::size_t count_newlines_avx2(const char* p, std::size_t n) {
-    std::size_t count = 0;
-    std::size_t i = 0;
-    const __m256i nl = _mm256_set1_epi8('\n');
-    const __m256i zero = _mm256_setzero_si256();
-    while (i + 32 <= n) {
-        __m256i acc = zero;
-        const std::size_t blocks = std::min<std::size_t>((n - i) / 32, 255);
-        for (std::size_t b = 0; b < blocks; ++b, i += 32) {
-            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(v, nl));
-        }
-        const __m256i sums = _mm256_sad_epu8(acc, zero);
-        count += static_cast<std::size_t>(_mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) +
-                                          _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3));
-    }
-    return count + count_newlines_scalar(p + i, n - i);
-}
+// The block loops below advance q block by block while a whole block fits
+// before q_end, adding the newlines of every block passed to `lines`, and
+// stop at the first block holding a candidate, leaving q at its first
+// anchor (candidates == 0: no whole block left). They read bytes
+// [q, q + width + 7), within the window since q_end <= to - 13 (see search).
+// No calls in them, so the constants stay in registers. They prefetch a page
+// ahead: the hardware prefetchers stop at 4 KiB page boundaries, and pages
+// of a mapped file are scattered in memory, so without it the scan waits on
+// memory at every page.
+constexpr std::size_t kPrefetchAhead = 4096;
 
-__attribute__((target("avx2"))) std::size_t scan_blocks_avx2(const char* b, std::size_t& q,
-                                                             std::size_t q_end, std::size_t to,
-                                                             Kind& kind) {
+// The address to prefetch, past the window or not (prefetches never fault).
+inline const char* ahead(const char* p) {
+    return reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(p) + kPrefetchAhead);
+}
+#if defined(SLEEPARCH_APPLE_SSE2_SCAN)
+Block next_block_sse2(const char* b, std::size_t& q_io, std::size_t q_end, std::uint64_t& lines_io) {
+    const __m128i cs = _mm_set1_epi8('S'), ca = _mm_set1_epi8('A');
+    const __m128i cd = _mm_set1_epi8('D'), cm = _mm_set1_epi8('M');
+    const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    std::size_t q = q_io;
+    std::uint64_t lines = 0;
+    Block block;
+    while (q + 16 <= q_end && block.candidates == 0) {
+        // Newlines are summed in byte lanes for up to 255 blocks (no popcnt
+        // in baseline x86-64), then folded by psadbw.
+        __m128i acc = zero;
+        const std::size_t blocks = std::min<std::size_t>((q_end - q) / 16, 255);
+        for (std::size_t k = 0; k < blocks; ++k) {
+            _mm_prefetch(ahead(b + q), _MM_HINT_T0);
+            const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
+            const __m128i v5 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 5));
+            const __m128i v7 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 7));
+            const __m128i hit =
+                _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v5, ca)),
+                             _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm)));
+            const __m128i eol = _mm_cmpeq_epi8(v0, nl);
+            const auto mask = static_cast<std::uint32_t>(_mm_movemask_epi8(hit));
+            if (mask != 0) {
+                block.candidates = mask;
+                block.newlines = static_cast<std::uint32_t>(_mm_movemask_epi8(eol));
+                break;
+            }
+            acc = _mm_sub_epi8(acc, eol);
+            q += 16;
+        }
+        const __m128i sums = _mm_sad_epu8(acc, zero);
+        lines += static_cast<std::uint64_t>(_mm_cvtsi128_si32(sums)) +
+                 static_cast<std::uint64_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+    }
+    q_io = q;
+    lines_io += lines;
+    return block;
+}
+#endif
+
+#if defined(SLEEPARCH_APPLE_AVX2)
+__attribute__((target("avx2,popcnt"))) Block next_block_avx2(const char* b, std::size_t& q_io,
+                                                             std::size_t q_end,
+                                                             std::uint64_t& lines_io) {
     const __m256i cs = _mm256_set1_epi8('S'), ca = _mm256_set1_epi8('A');
     const __m256i cd = _mm256_set1_epi8('D'), cm = _mm256_set1_epi8('M');
-    while (q + 7 + 32 <= to && q + 32 <= q_end) {
+    const __m256i nl = _mm256_set1_epi8('\n');
+    std::size_t q = q_io;
+    std::uint64_t lines = 0;
+    Block block;
+    while (q + 32 <= q_end) {
+        _mm_prefetch(ahead(b + q), _MM_HINT_T0);
         const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q));
         const __m256i v5 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 5));
         const __m256i v7 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 7));
         const __m256i hit = _mm256_or_si256(
             _mm256_and_si256(_mm256_cmpeq_epi8(v0, cs), _mm256_cmpeq_epi8(v5, ca)),
             _mm256_and_si256(_mm256_cmpeq_epi8(v0, cd), _mm256_cmpeq_epi8(v7, cm)));
-        unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(hit));
-        while (mask != 0) {
-            const std::size_t at = q + static_cast<std::size_t>(__builtin_ctz(mask));
-            if (check_anchor(b, at, to, kind)) return at - kAnchor;
-            mask &= mask - 1;
+        const auto eol = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)));
+        const auto mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(hit));
+        if (mask != 0) {
+            block.candidates = mask;
+            block.newlines = eol;
+            break;
         }
+        lines += static_cast<std::uint64_t>(_mm_popcnt_u32(eol));
         q += 32;
     }
-    return SIZE_MAX;
+    q_io = q;
+    lines_io += lines;
+    return block;
 }
 
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
 #endif
 
-std::size_t count_newlines(const char* p, std::size_t n) {
+// Searches anchors [q, q_end), where q_end is one past the last anchor whose
+// sleep needle ends by `to` (the longer needle is bounds-checked by
+// matches_at). Returns the needle start of the first verified candidate, or
+// SIZE_MAX. q is left at the verified anchor, or at q_end, and the newlines
+// of the bytes at the anchors passed, [q as given, q as left), are added to
+// `lines`.
+std::size_t search(const char* b, std::size_t& q, std::size_t q_end, std::size_t to, Kind& kind,
+                   std::uint64_t& lines) {
 #if defined(SLEEPARCH_APPLE_AVX2)
-    if (kHaveAvx2) return count_newlines_avx2(p, n);
-#endif
-    return count_newlines_scalar(p, n);
-}
-
-// Position of the next needle start in [from, to) whose needle lies wholly
-// before `to`, or `to` when there is none.
-std::size_t find_type_value(const char* b, std::size_t from, std::size_t to, Kind& kind) {
-    if (to < from + kLongestNeedle) {
-        // Short tails still hold the shorter needle.
-        for (std::size_t s = from; s + kSleepNeedle.size() <= to; ++s) {
-            if (matches_at(b, s, to, kSleepNeedle)) {
-                kind = Kind::Sleep;
-                return s;
-            }
+    if (kHaveAvx2) {
+        for (;;) {
+            const Block block = next_block_avx2(b, q, q_end, lines);
+            if (block.candidates == 0) break;
+            const std::size_t s = verify_block(b, q, block, 32, to, kind, lines);
+            if (s != SIZE_MAX) return s;
         }
-        return to;
     }
-    std::size_t q = from + kAnchor;
-    // Anchors whose sleep needle fits; the longer needle is bounds-checked
-    // by matches_at.
-    const std::size_t q_end = to - kSleepNeedle.size() + kAnchor + 1;
-    std::size_t found = SIZE_MAX;
-#if defined(SLEEPARCH_APPLE_AVX2)
-    if (kHaveAvx2) found = scan_blocks_avx2(b, q, q_end, to, kind);
 #endif
-    if (found == SIZE_MAX) found = scan_blocks_sse2(b, q, q_end, to, kind);
-    if (found != SIZE_MAX) return found;
+#if defined(SLEEPARCH_APPLE_SSE2_SCAN)
+    for (;;) {
+        const Block block = next_block_sse2(b, q, q_end, lines);
+        if (block.candidates == 0) break;
+        const std::size_t s = verify_block(b, q, block, 16, to, kind, lines);
+        if (s != SIZE_MAX) return s;
+    }
+#endif
     for (; q < q_end; ++q) {
         if (check_anchor(b, q, to, kind)) return q - kAnchor;
+        lines += b[q] == '\n';
     }
-    return to;
+    return SIZE_MAX;
 }
 
 bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -685,7 +744,12 @@ public:
 private:
     // Moves [keep, end_) below kCarry and reads the next chunk behind it.
     void refill(std::size_t keep);
+    // Line of the byte at pos, counting on (or back) from the last position
+    // counted; pos and that position are both in the window.
     std::uint64_t line_at(std::size_t pos);
+    // Next needle start at or after pos whose needle lies wholly before end_,
+    // or end_; the line count follows the search.
+    std::size_t find(std::size_t pos, Kind& kind);
     void note(std::uint64_t line, std::string message) {
         Job job;
         job.type = Job::Note;
@@ -721,6 +785,18 @@ void Reader::refill(std::size_t keep) {
         begin_offset_ += keep - begin_;
         begin_ = keep;
         const std::size_t n = std::min(kChunk, view_.size() - end_);
+#if defined(MADV_POPULATE_READ)
+        // Maps the chunk's pages in one call rather than one fault per 16
+        // pages (Linux 5.14+; older kernels say EINVAL and the faults do it).
+        // EFAULT means reading the chunk would raise SIGBUS: the file shrank
+        // since it was mapped (or the disk failed); an error here instead. A
+        // file cut below the chunk being scanned still raises SIGBUS in the
+        // scan; only a signal handler could turn that into an error.
+        if (n > 0 && ::madvise(const_cast<char*>(base_) + end_ / kPage * kPage,
+                               end_ + n - end_ / kPage * kPage, MADV_POPULATE_READ) != 0 &&
+            errno == EFAULT)
+            throw IoError(name_, "the file shrank or could not be read while it was being imported");
+#endif
         end_ += n;
         done_ += n;
         eof_ = end_ == view_.size();
@@ -761,13 +837,27 @@ void Reader::refill(std::size_t keep) {
 }
 
 std::uint64_t Reader::line_at(std::size_t pos) {
-    const std::uint64_t offset = begin_offset_ + (pos - begin_);
-    if (offset > counted_offset_) {
-        const std::size_t from = begin_ + static_cast<std::size_t>(counted_offset_ - begin_offset_);
-        counted_line_ += count_newlines(base_ + from, pos - from);
-        counted_offset_ = offset;
+    const std::size_t counted = begin_ + static_cast<std::size_t>(counted_offset_ - begin_offset_);
+    if (pos > counted) {
+        counted_line_ += count_newlines(base_ + counted, pos - counted);
+    } else if (pos < counted) {
+        // Back from where the search stopped to the '<' of the element found.
+        counted_line_ -= count_newlines(base_ + pos, counted - pos);
     }
+    counted_offset_ = begin_offset_ + (pos - begin_);
     return counted_line_;
+}
+
+std::size_t Reader::find(std::size_t pos, Kind& kind) {
+    if (end_ - pos < kSleepNeedle.size()) return end_;
+    std::size_t q = pos + kAnchor;
+    const std::size_t q_end = end_ - kSleepNeedle.size() + kAnchor + 1;
+    line_at(q);
+    std::uint64_t lines = 0;
+    const std::size_t s = search(base_, q, q_end, end_, kind, lines);
+    counted_line_ += lines;
+    counted_offset_ = begin_offset_ + (q - begin_);
+    return s == SIZE_MAX ? end_ : s;
 }
 
 void Reader::check_root() {
@@ -861,7 +951,7 @@ void Reader::run() {
         std::size_t pending = std::string::npos;
         while (pos < end_) {
             Kind kind = Kind::Sleep;
-            const std::size_t s = find_type_value(base_, pos, end_, kind);
+            const std::size_t s = find(pos, kind);
             if (s >= end_) {
                 // Needles that may straddle the window's end are searched again.
                 pos = eof_ ? end_ : std::max(pos, end_ - std::min(end_ - begin_, kLongestNeedle - 1));
@@ -876,11 +966,12 @@ void Reader::run() {
         }
         if (eof_) break;
         // Keep the pending element (or the look-back a needle in the next
-        // chunk may need) and count the lines of everything dropped.
+        // chunk may need); the line count must not fall behind what is dropped
+        // (the search has normally counted past it already).
         std::size_t keep = pending != std::string::npos ? pending : pos;
         keep = keep - begin_ > kMaxStartTag ? keep - kMaxStartTag : begin_;
         if (pending != std::string::npos) pos = pending;
-        line_at(keep);
+        if (begin_offset_ + (keep - begin_) > counted_offset_) line_at(keep);
         const std::uint64_t pos_offset = begin_offset_ + (pos - begin_);
         refill(keep);
         pos = begin_ + static_cast<std::size_t>(pos_offset - begin_offset_);

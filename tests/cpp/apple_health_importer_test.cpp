@@ -1,12 +1,16 @@
 // Apple Health importer: the real sample, inline fixtures for every defect
 // FORMATS.md lists, night assembly over several sources, zips (localised
 // entry name, ZIP64, truncated) and chunk boundaries.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -433,6 +437,175 @@ TEST(AppleHealthImporter, FindsEveryRecordAcrossChunkBoundaries) { check_every_r
 
 // Inputs of 16 MiB and more are parsed on a second thread: same output.
 TEST(AppleHealthImporter, FindsEveryRecordWhenParsingOnASecondThread) { check_every_record_found(20); }
+
+// Line numbers deep in a file read in many chunks: the line of every kept
+// record, dose and warning equals a naive count of the newlines before it,
+// whatever the line endings (\n, \r\n, long runs of blank lines, breaks
+// inside tags, before the type value too), with decoy type values the search must pass over, and with
+// needles placed across every chunk boundary (the read chunks are 1 MiB).
+void check_lines_match_a_naive_count(std::size_t mib) {
+    const std::string root_end = "</HealthData>\n";
+    std::string xml = export_xml("");
+    xml.resize(xml.size() - root_end.size());
+    std::mt19937 rng(20240601);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    std::vector<std::size_t> record_at, dose_at, warning_at;  // offsets of the lines expected
+    const std::string needle = "\"HKCategoryTypeIdentifierSleepAnalysis\"";
+    const std::size_t boundary_offsets[] = {0, 1, 12, 13, 24, 25, 26, 27, 37, 38, 39, 40, 41, 64, 200};
+    std::size_t next_boundary = std::size_t{1} << 20;
+    int boundary = 0, dose = 0;
+    auto eol = [&] { return pick(3) == 0 ? std::string("\r\n") : std::string("\n"); };
+    // "<Record type=", now and then with line breaks before the type value.
+    auto record_open = [&] {
+        switch (pick(6)) {
+            case 0: return "<Record" + eol() + "   type=";
+            case 1: return "<Record type=" + eol();
+            case 2: return "<Record" + eol() + "type" + eol() + "=" + eol() + "   ";
+            default: return std::string("<Record type=");
+        }
+    };
+    // A sleep record; `sep` separates its attributes after the type.
+    auto sleep_record = [&](const std::string& sep, const std::string& value) {
+        return record_open() + needle + sep + "sourceName=\"Watch\"" + sep +
+               "startDate=\"2024-03-04 23:00:00 +0100\"" + sep + "endDate=\"2024-03-05 02:00:00 +0100\"" + sep +
+               "value=\"HKCategoryValueSleepAnalysis" + value + "\">" + eol() +
+               "  <MetadataEntry key=\"HKTimeZone\" value=\"Europe/Berlin\"/>" + eol() + " </Record>" + eol();
+    };
+    while (xml.size() < (mib << 20)) {
+        if (xml.size() + 4096 > next_boundary) {
+            // A good record whose needle starts `d` bytes before the boundary.
+            const std::string r = sleep_record(pick(2) ? " " : eol() + "   ", "AsleepCore");
+            const std::size_t d = boundary_offsets[boundary++ % std::size(boundary_offsets)];
+            const std::size_t at = next_boundary - d - r.find(needle);
+            if (at >= xml.size()) {
+                while (xml.size() < at) xml += pick(5) == 0 ? '\n' : ' ';
+                record_at.push_back(xml.size());
+                xml += r;
+            }
+            next_boundary += std::size_t{1} << 20;
+            continue;
+        }
+        switch (pick(40)) {
+            case 0: {  // blank lines, now and then more than the vector counters' 255-block span
+                const int n = pick(8) == 0 ? 6000 + pick(3000) : 1 + pick(300);
+                for (int i = 0; i < n; ++i) xml += pick(4) == 0 ? "\r\n" : "\n";
+                break;
+            }
+            case 1:
+                xml += " ";
+                record_at.push_back(xml.size());
+                xml += sleep_record(pick(2) ? " " : eol() + "   ", "AsleepDeep");
+                break;
+            case 2:  // unknown value: a warning on the record's line
+                xml += " ";
+                warning_at.push_back(xml.size());
+                xml += sleep_record(" ", "AsleepLight");
+                break;
+            case 3: {  // an invalid character on the tag's third line: expat's line in the element
+                xml += " " + record_open() + needle + eol() + "   sourceName=\"Watch\"" + eol() + "   device=\"Wat";
+                warning_at.push_back(xml.size());
+                xml += "\x0b" "ch\" startDate=\"2024-03-04 23:00:00 +0100\" endDate=\"2024-03-05 02:00:00 +0100\"" +
+                       eol() + "   value=\"HKCategoryValueSleepAnalysisAsleepREM\"/>" + eol();
+                break;
+            }
+            case 4:  // decoys: needles that are not a <Record>'s type value
+                xml += " <Note text='\"HKCategoryTypeIdentifierSleepAnalysis\"'/>" + eol() +
+                       " <Record note='\"HKQuantityTypeIdentifierDietaryMagnesium\"' "
+                       "type=\"HKQuantityTypeIdentifierHeartRate\" value=\"60\"/>" + eol();
+                break;
+            case 5:
+                xml += " ";
+                dose_at.push_back(xml.size());
+                xml += record_open() + "\"HKQuantityTypeIdentifierDietaryMagnesium\" sourceName=\"App\" unit=\"mg\"" +
+                       eol() + "   startDate=\"2024-03-04 08:00:00 +0100\" value=\"" + std::to_string(++dose) +
+                       "\"/>" + eol();
+                break;
+            default:
+                xml += heart_rate("2024-01-01 10:00:00 +0100", std::to_string(40 + pick(100)));
+                if (xml.back() == '\n' && pick(3) == 0) xml.insert(xml.size() - 1, "\r");
+        }
+    }
+    xml += root_end;
+    auto lines_of = [&](const std::vector<std::size_t>& offsets) {  // offsets in increasing order
+        std::vector<std::uint32_t> lines;
+        std::size_t counted = 0;
+        std::uint32_t line = 1;
+        for (std::size_t offset : offsets) {
+            for (; counted < offset; ++counted) line += xml[counted] == '\n';
+            lines.push_back(line);
+        }
+        return lines;
+    };
+    const std::vector<std::uint32_t> record_lines = lines_of(record_at), dose_lines = lines_of(dose_at),
+                                     warning_lines = lines_of(warning_at);
+    ASSERT_GT(record_lines.size(), 100u);
+    ASSERT_GT(warning_lines.size(), 20u);
+    ASSERT_GT(dose_lines.size(), 20u);
+    testing::TempDir dir;
+    const auto path = dir.write("export.xml", xml);
+    for (const ImportBatch& b :
+         {import_buffer(xml, "export.xml", kOptions), import_paths({path.string()}, kOptions)}) {
+        std::vector<std::uint32_t> got_records, got_doses, got_warnings;
+        for (const Record& r : b.records) got_records.push_back(r.line);
+        for (const Dose& d : b.doses) got_doses.push_back(d.line);
+        for (const Warning& w : b.warnings) {
+            got_warnings.push_back(w.line);
+            EXPECT_EQ(w.message.find("Record"), 0u) << w.message;
+        }
+        EXPECT_EQ(got_records, record_lines);
+        EXPECT_EQ(got_doses, dose_lines);
+        EXPECT_EQ(got_warnings, warning_lines);
+    }
+}
+
+TEST(AppleHealthImporter, LineNumbersDeepInTheFileMatchANaiveCount) { check_lines_match_a_naive_count(12); }
+
+// Past 16 MiB, with expat on its own thread.
+TEST(AppleHealthImporter, LineNumbersMatchANaiveCountWhenParsingOnASecondThread) {
+    check_lines_match_a_naive_count(18);
+}
+
+// An export cut short ahead of the read while it is imported (another program
+// rewriting it) is an error naming the file, not SIGBUS: the pages of each
+// chunk are mapped before they are read, and that fails past the new end.
+TEST(AppleHealthImporter, FileCutShortWhileReadIsAnErrorNamingTheFile) {
+#if defined(MADV_POPULATE_READ)
+    std::string body;
+    while (body.size() < (std::size_t{40} << 20)) body += heart_rate("2024-01-01 10:00:00 +0100");
+    testing::TempDir dir;
+    const auto path = dir.write("export.xml", export_xml(body));
+    {
+        // Before Linux 5.14 pages cannot be mapped ahead, and the cut raises SIGBUS.
+        const int fd = ::open(path.c_str(), O_RDONLY);
+        ASSERT_GE(fd, 0);
+        void* p = ::mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0);
+        ::close(fd);
+        ASSERT_NE(p, MAP_FAILED);
+        const bool supported = ::madvise(p, 4096, MADV_POPULATE_READ) == 0;
+        ::munmap(p, 4096);
+        if (!supported) GTEST_SKIP() << "MADV_POPULATE_READ unsupported";
+    }
+    ImportOptions options;
+    bool cut = false;
+    options.progress = [&](std::uint64_t done, std::uint64_t) {
+        if (!cut && done >= (std::uint64_t{16} << 20)) {
+            std::filesystem::resize_file(path, std::uintmax_t{30} << 20);
+            cut = true;
+        }
+    };
+    try {
+        import_paths({path.string()}, options);
+        FAIL() << "no error";
+    } catch (const IoError& e) {
+        EXPECT_TRUE(cut);
+        EXPECT_EQ(e.file(), path.string());
+        EXPECT_EQ(std::string(e.what()),
+                  path.string() + ": the file shrank or could not be read while it was being imported");
+    }
+#else
+    GTEST_SKIP() << "MADV_POPULATE_READ not defined";
+#endif
+}
 
 TEST(AppleHealthImporter, ReportsProgress) {
     std::string body;
