@@ -171,6 +171,31 @@ class NightSet:
         data["window_end"] = local_column(pick("window_end").astype(float), offsets)
         return pd.DataFrame(data)
 
+    def summary(self) -> pd.DataFrame:
+        """Per-metric summaries over these nights (``sleeparch nights --summary``).
+
+        One row per scalar metric, indexed by name: n (nights where it is
+        defined), mean, sd, median, q1, q3, iqr (numpy's default quantiles).
+        """
+        s = self._loaded.summary(self._indices)
+        return pd.DataFrame(s["metrics"]).set_index("metric")
+
+    def transitions(self) -> pd.DataFrame:
+        """Stage transitions summed over these nights (30-s epochs), from row to column."""
+        cats = _core.transition_categories()
+        tr = self._loaded.summary(self._indices)["transitions"]
+        return pd.DataFrame(tr, index=pd.Index(cats, name="from"), columns=pd.Index(cats, name="to"))
+
+    def regularity(self) -> dict:
+        """Sleep regularity over the main sleeps among these nights (METRICS.md §3).
+
+        sri (Sleep Regularity Index) with sri_day_pairs compared, onset_sd_min
+        and midpoint_sd_min (circular SDs of local clock times), social_jetlag_h
+        (free-day minus work-day mean midpoint; free days Saturday and Sunday)
+        with free_nights and work_nights. NaN where undefined.
+        """
+        return dict(self._loaded.summary(self._indices)["regularity"])
+
     def __repr__(self):
         if not self._indices:
             return "<NightSet | 0 nights>"

@@ -11,6 +11,7 @@
 #include "core.hpp"
 #include "sleeparch/error.hpp"
 #include "sleeparch/stage.hpp"
+#include "sleeparch/summary.hpp"
 #include "sleeparch/time.hpp"
 
 namespace sleeparch::python {
@@ -205,6 +206,66 @@ py::array_t<std::int8_t> epochs(const Loaded& d, std::size_t i, int epoch_s) {
     return out;
 }
 
+// METRICS.md §3 over the nights at `indices` (as `nights --summary`): per
+// metric n, mean, SD, median, quartiles and IQR; the pooled transition
+// matrix; SRI, onset and midpoint circular SDs and social jetlag (main sleeps).
+py::dict summary(const Loaded& d, const std::vector<std::size_t>& indices) {
+    std::vector<Night> nights;
+    std::vector<NightMetrics> metrics;
+    for (std::size_t i : indices) {
+        nights.push_back(night_at(d, i));
+        metrics.push_back(d.metrics[i]);
+    }
+    std::vector<MetricSummary> sums;
+    TransitionMatrix pooled{};
+    Regularity reg{};
+    {
+        py::gil_scoped_release release;
+        sums = summarize(metrics);
+        pooled = pooled_transitions(metrics);
+        reg = regularity(nights, metrics);
+    }
+    py::dict columns;
+    std::vector<std::string> names;
+    std::vector<std::int64_t> n;
+    std::vector<double> mean, sd, median, q1, q3, iqr;
+    for (const MetricSummary& s : sums) {
+        names.push_back(s.metric);
+        n.push_back(static_cast<std::int64_t>(s.n));
+        mean.push_back(s.mean);
+        sd.push_back(s.sd);
+        median.push_back(s.median);
+        q1.push_back(s.q1);
+        q3.push_back(s.q3);
+        iqr.push_back(s.iqr);
+    }
+    columns["metric"] = names;
+    columns["n"] = to_array(n);
+    columns["mean"] = to_array(mean);
+    columns["sd"] = to_array(sd);
+    columns["median"] = to_array(median);
+    columns["q1"] = to_array(q1);
+    columns["q3"] = to_array(q3);
+    columns["iqr"] = to_array(iqr);
+    py::array_t<std::int64_t> tr({kTransitionCategories, kTransitionCategories});
+    auto r = tr.mutable_unchecked<2>();
+    for (int a = 0; a < kTransitionCategories; ++a)
+        for (int b = 0; b < kTransitionCategories; ++b) r(a, b) = pooled[a][b];
+    py::dict regularity_out;
+    regularity_out["sri"] = reg.sri.sri;
+    regularity_out["sri_day_pairs"] = reg.sri.day_pairs;
+    regularity_out["onset_sd_min"] = reg.onset_sd_min;
+    regularity_out["midpoint_sd_min"] = reg.midpoint_sd_min;
+    regularity_out["social_jetlag_h"] = reg.social_jetlag_h;
+    regularity_out["free_nights"] = reg.free_nights;
+    regularity_out["work_nights"] = reg.work_nights;
+    py::dict out;
+    out["metrics"] = columns;
+    out["transitions"] = tr;
+    out["regularity"] = regularity_out;
+    return out;
+}
+
 }  // namespace
 
 void register_nights(py::module_& m) {
@@ -214,6 +275,8 @@ void register_nights(py::module_& m) {
         .def("columns", &columns, "One column per field over all nights")
         .def("night", &night_info, py::arg("index"), "Segments, source and provenance of one night")
         .def("metrics", &night_metrics, py::arg("index"), "Metrics of one night")
+        .def("summary", &summary, py::arg("indices"),
+             "Per-metric summaries, pooled transitions and regularity over the nights at indices")
         .def("epochs", &epochs, py::arg("index"), py::arg("epoch_s") = 30,
              "Stage codes on a grid of epoch_s seconds from the window start")
         .def_property_readonly("warnings",

@@ -152,6 +152,38 @@ def test_source_preference_and_dates_equal_cli(sa, nights_json):
     check_rows_match_cli(sa, nights.metrics(), rows)
 
 
+@pytest.mark.parametrize(
+    "load_kwargs,cli_args",
+    [
+        ({}, []),
+        ({"naps": True}, ["--naps"]),
+        ({"source": "oura", "from_date": "2025-02-01", "to_date": "2025-03-20"},
+         ["--source", "oura", "--from", "2025-02-01", "--to", "2025-03-20"]),
+    ],
+)
+def test_summary_transitions_and_regularity_equal_cli(sa, run, load_kwargs, cli_args):
+    nights = sa.load(DEMO, tz=TZ, **load_kwargs)
+    want = json.loads(run("nights", *DEMO, "--tz", TZ, *cli_args, "--summary", "--format", "json").stdout)
+    summary = nights.summary()
+    names = [name for name, _unit, _desc in sa._core.scalar_metrics()]
+    assert list(summary.index) == names
+    for name in names:
+        got = {k: nan_to_none(summary.loc[name, k]) for k in ("n", "mean", "sd", "median", "q1", "q3", "iqr")}
+        same(got, want["metrics"][name], f"summary.{name}")
+    assert summary.loc["tst_min", "n"] == len(nights)
+    transitions = nights.transitions()
+    assert list(transitions.index) == list(sa._core.transition_categories())
+    assert transitions.to_numpy().tolist() == want["transitions"]
+    # Pooled transitions are the sum of the nights' own matrices.
+    own = sum(np.asarray(n.sleep_statistics()["transitions"]) for n in nights if not n.summary_only)
+    assert transitions.to_numpy().tolist() == np.asarray(own).tolist()
+    reg = nights.regularity()
+    for key in ("sri", "onset_sd_min", "midpoint_sd_min", "social_jetlag_h"):
+        same(nan_to_none(reg[key]), want[key], key)
+    assert reg["sri_day_pairs"] == want["sri_day_pairs"] > 0
+    assert reg["free_nights"] > 0 and reg["work_nights"] > 0
+
+
 def test_timestamps_tz_aware_across_dst(demo):
     df = demo.metrics()
     before = df[df["date"] == datetime.date(2025, 3, 29)].iloc[0]
