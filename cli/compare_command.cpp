@@ -7,6 +7,7 @@
 #include "comparison_view.hpp"
 #include "output.hpp"
 #include "sleeparch/comparison.hpp"
+#include "sleeparch/comparison_json.hpp"
 #include "sleeparch/error.hpp"
 #include "sleeparch/linking.hpp"
 #include "sleeparch/metrics.hpp"
@@ -49,17 +50,6 @@ std::string range_text(const PeriodInfo& p) {
         return d.is_special() ? std::string("...") : format_date(d);
     };
     return side(p.dates->first) + " .. " + side(p.dates->last);
-}
-
-nlohmann::json period_json(const PeriodInfo& p) {
-    nlohmann::json o;
-    auto side = [](const boost::gregorian::date& d) {
-        return d.is_special() ? nlohmann::json(nullptr) : nlohmann::json(format_date(d));
-    };
-    o["first"] = p.dates ? side(p.dates->first) : nlohmann::json(nullptr);
-    o["last"] = p.dates ? side(p.dates->last) : nlohmann::json(nullptr);
-    o["nights"] = p.nights;
-    return o;
 }
 
 std::string plain_verdict(const MetricComparison& m) {
@@ -113,67 +103,7 @@ ComparisonResult compare_loaded(const Loaded& loaded, const std::string& intake_
 
 std::string render_comparison(const ComparisonResult& r, Format format) {
     if (format == Format::Json) {
-        nlohmann::json o;
-        o["baseline"] = period_json(r.baseline);
-        o["washout"] = period_json(r.washout);
-        o["treatment"] = period_json(r.treatment);
-        o["post"] = period_json(r.post);
-        o["periods_from_log"] = r.periods_from_log;
-        o["bootstrap"] = {{"resamples", r.resamples}, {"seed", r.seed}, {"method", "studentized stationary bootstrap"}};
-        nlohmann::json ms = nlohmann::json::array();
-        for (const auto& m : r.metrics) {
-            nlohmann::json j;
-            j["metric"] = m.metric;
-            j["unit"] = m.unit;
-            j["primary"] = m.primary;
-            j["n_baseline"] = m.n_baseline;
-            j["n_treatment"] = m.n_treatment;
-            j["mean_baseline"] = json_number(m.mean_baseline);
-            j["mean_treatment"] = json_number(m.mean_treatment);
-            j["sd_baseline"] = json_number(m.sd_baseline);
-            j["sd_treatment"] = json_number(m.sd_treatment);
-            j["median_baseline"] = json_number(m.median_baseline);
-            j["median_treatment"] = json_number(m.median_treatment);
-            j["diff"] = json_number(m.diff);
-            j["ci_low"] = json_number(m.ci_low);
-            j["ci_high"] = json_number(m.ci_high);
-            j["hedges_g"] = json_number(m.hedges_g);
-            j["p"] = json_number(m.p);
-            j["p_holm"] = json_number(m.p_holm);
-            j["mde"] = json_number(m.mde);
-            j["verdict"] = std::string(verdict_name(m.verdict));
-            j["shift"] = json_number(m.shift);
-            j["shift_se"] = json_number(m.shift_se);
-            j["hac_lag"] = m.hac_lag;
-            j["covariates"] = m.covariates;
-            j["rho_baseline"] = json_number(m.rho_baseline);
-            j["se_diff"] = json_number(m.se_diff);
-            j["block_baseline"] = json_number(m.block_baseline);
-            j["block_treatment"] = json_number(m.block_treatment);
-            j["baseline_trend_p"] = json_number(m.baseline_trend_p);
-            j["skipped_low_staged"] = m.skipped_low_staged;
-            j["n_post"] = m.n_post;
-            j["mean_post"] = json_number(m.mean_post);
-            nlohmann::json dr = nlohmann::json::array();
-            for (const auto& d : m.dose_response)
-                dr.push_back({{"predictor", d.predictor}, {"n", d.n},
-                              {"slope_per_100mg", json_number(d.slope_per_100mg)},
-                              {"ci_low", json_number(d.ci_low)}, {"ci_high", json_number(d.ci_high)},
-                              {"p", json_number(d.p)}});
-            j["dose_response"] = dr;
-            j["sentence"] = verdict_sentence(m);
-            ms.push_back(std::move(j));
-        }
-        o["metrics"] = ms;
-        o["warnings"] = r.warnings;
-        nlohmann::json serum = nlohmann::json::array();
-        for (const auto& s : r.serum)
-            serum.push_back({{"date", format_date(s.date)}, {"value", s.reading.value},
-                             {"unit", std::string(serum_unit_name(s.reading.unit))},
-                             {"mmol_per_l", s.reading.mmol_per_l}, {"band", s.reading.band_name},
-                             {"interpretation", s.reading.interpretation}});
-        o["serum"] = serum;
-        o["summary"] = closing_paragraph(r);
+        const nlohmann::json o = comparison_json(r);
         return o.dump(2) + "\n";
     }
     if (format == Format::Csv) {

@@ -319,55 +319,15 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
     }
 }
 
-void StationaryBootstrap::resample(Xoshiro256ss& rng, std::span<double> out) const {
-    if (n_ == 0) return;
-    const double* x = values_.data();
-    double* y = out.data();
+// One resample: calls value(i) for each value drawn one at a time (short
+// blocks), or block(start, len) for a run of len values from start, which may
+// wrap past the end of the series (long blocks).
+template <class Value, class Block>
+void StationaryBootstrap::walk(Xoshiro256ss& rng, Value&& value, Block&& block) const {
     if (per_value_) {
         std::size_t idx = static_cast<std::size_t>(rng.bounded(n_));
         for (std::size_t i = 0; i < n_; ++i) {
-            y[i] = x[idx];
-            const std::uint64_t r = rng.next();
-            const auto jump = static_cast<std::size_t>(
-                (static_cast<unsigned __int128>(r) * start_scale_) >> 96);
-            std::size_t next = idx + 1;
-            next &= -static_cast<std::size_t>(next != n_);
-            const std::size_t take = -static_cast<std::size_t>(r < new_block_below_);
-            idx = (std::min(jump, n_ - 1) & take) | (next & ~take);
-        }
-        return;
-    }
-    std::size_t filled = 0;
-    const std::uint64_t* thr = continue_thresholds_.data();
-    const std::size_t k_max = continue_thresholds_.size();
-    while (filled < n_) {
-        const auto start = static_cast<std::size_t>(rng.bounded(n_));
-        std::size_t len = 1;
-        if (k_max > 0) {
-            const std::uint64_t r = rng.next();
-            while (len <= k_max && r < thr[len - 1]) ++len;
-            if (len > k_max) {
-                const double extra = std::floor(std::log(rng.uniform_open0()) / log_continue_);
-                len += extra < static_cast<double>(n_) ? static_cast<std::size_t>(extra) : n_;
-            }
-        }
-        len = std::min(len, n_ - filled);
-        // The block wraps around the end of the series at most once.
-        const std::size_t first = std::min(len, n_ - start);
-        std::copy_n(x + start, first, y + filled);
-        std::copy_n(x, len - first, y + filled + first);
-        filled += len;
-    }
-}
-
-double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
-    if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
-    if (per_value_) {
-        const double* x = values_.data();
-        std::size_t idx = static_cast<std::size_t>(rng.bounded(n_));
-        double sum = 0;
-        for (std::size_t i = 0; i < n_; ++i) {
-            sum += x[idx];
+            value(idx);
             const std::uint64_t r = rng.next();
             const auto jump = static_cast<std::size_t>(
                 (static_cast<unsigned __int128>(r) * start_scale_) >> 96);
@@ -378,13 +338,11 @@ double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
             const std::size_t take = -static_cast<std::size_t>(r < new_block_below_);
             idx = (std::min(jump, n_ - 1) & take) | (next & ~take);
         }
-        return sum / static_cast<double>(n_);
+        return;
     }
     std::size_t filled = 0;
-    double sum = 0;
     const std::uint64_t* thr = continue_thresholds_.data();
     const std::size_t k_max = continue_thresholds_.size();
-    const double* prefix = prefix_.data();
     while (filled < n_) {
         const auto start = static_cast<std::size_t>(rng.bounded(n_));
         // Geometric length: P(L > k) = (1 - p)^k.
@@ -399,9 +357,33 @@ double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
             }
         }
         len = std::min(len, n_ - filled);
-        sum += prefix[start + len] - prefix[start];
+        block(start, len);
         filled += len;
     }
+}
+
+void StationaryBootstrap::resample(Xoshiro256ss& rng, std::span<double> out) const {
+    if (n_ == 0) return;
+    const double* x = values_.data();
+    double* y = out.data();
+    walk(
+        rng, [&](std::size_t idx) { *y++ = x[idx]; },
+        [&](std::size_t start, std::size_t len) {
+            // The block wraps around the end of the series at most once.
+            const std::size_t first = std::min(len, n_ - start);
+            y = std::copy_n(x + start, first, y);
+            y = std::copy_n(x, len - first, y);
+        });
+}
+
+double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
+    if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
+    const double* x = values_.data();
+    const double* prefix = prefix_.data();
+    double sum = 0;
+    walk(
+        rng, [&](std::size_t idx) { sum += x[idx]; },
+        [&](std::size_t start, std::size_t len) { sum += prefix[start + len] - prefix[start]; });
     return sum / static_cast<double>(n_);
 }
 

@@ -113,6 +113,9 @@ public:
     double block_length() const { return block_length_; }
 
 private:
+    template <class Value, class Block>
+    void walk(Xoshiro256ss& rng, Value&& value, Block&& block) const;
+
     std::size_t n_ = 0;
     double block_length_ = 1;
     double log_continue_ = 0;   // log(1 - 1 / block_length), 0 when blocks are single values
