@@ -7,6 +7,10 @@
 #include "sleeparch/assembly.hpp"
 #include "sleeparch/importers/import.hpp"
 
+namespace sleeparch {
+struct CompareOptions;
+}
+
 namespace sleeparch::cli {
 
 // Options every subcommand that imports files shares.
@@ -42,6 +46,11 @@ void set_formats_command(CLI::App& app);
 void set_demo_command(CLI::App& app);
 void set_compare_command(CLI::App& app);
 void set_serum_command(CLI::App& app);
+void set_report_command(CLI::App& app);
+// The HTML page of `report` (and `demo --report`) over loaded nights: the
+// comparison when `intake_path` or `periods_given`, else the nights only.
+std::string build_report(const Loaded& loaded, const ImportFlags& flags, const std::string& intake_path,
+                         const CompareOptions& options, bool periods_given, int hypnograms, bool stamp);
 // subcommand declarations (keep this line: one declaration per subcommand above it)
 
 }  // namespace sleeparch::cli

@@ -13,8 +13,10 @@ namespace sleeparch::cli {
 void set_demo_command(CLI::App& app) {
     auto data = std::make_shared<std::string>(SLEEPARCH_DATA_DIR);
     CLI::App* sub = app.add_subcommand("demo", "Run sleeparch on the bundled synthetic sample (data/)");
+    auto report = std::make_shared<std::string>();
     sub->add_option("--data", *data, "The sample folder (default: the project's data/)");
-    sub->callback([data]() {
+    sub->add_option("--report", *report, "Also write the HTML report of the sample to this file (as `sleeparch report`)");
+    sub->callback([data, report]() {
         if (!std::filesystem::is_directory(*data))
             throw IoError(*data, "sample folder not found (pass --data)");
         // The device exports; the simulated ground truth (hypnograms/) only
@@ -38,6 +40,12 @@ void set_demo_command(CLI::App& app) {
         if (std::filesystem::exists(intake)) {
             std::cout << "\n";
             write_output("", render_comparison(compare_loaded(loaded, intake, flags, CompareOptions{}), Format::Table));
+        }
+        if (!report->empty()) {
+            const bool has_intake = std::filesystem::exists(intake);
+            write_output(*report, build_report(loaded, flags, has_intake ? intake : std::string(), CompareOptions{},
+                                               false, 14, false));
+            std::cout << "\nReport written to " << *report << "\n";
         }
     });
 }
