@@ -52,15 +52,6 @@ std::string range_text(const PeriodInfo& p) {
     return side(p.dates->first) + " .. " + side(p.dates->last);
 }
 
-std::string plain_verdict(const MetricComparison& m) {
-    switch (m.verdict) {
-        case Verdict::Changed: return m.diff < 0 ? "changed: lower" : "changed: higher";
-        case Verdict::NoChange: return "no change detected";
-        case Verdict::NotEnoughNights: break;
-    }
-    return "not enough nights";
-}
-
 std::string metric_label(const MetricComparison& m) {
     std::string unit = m.unit == "count" || m.unit == "fraction" ? "" : " (" + m.unit + ")";
     return m.metric + unit + (m.primary ? " *" : "");
@@ -148,7 +139,7 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
         rows.push_back({metric_label(m), std::to_string(m.n_baseline) + "/" + std::to_string(m.n_treatment),
                         fmt_number(m.mean_baseline, 1), fmt_number(m.mean_treatment, 1), fmt_number(m.diff, 1),
                         std::isfinite(m.ci_low) ? fmt_number(m.ci_low, 1) + " to " + fmt_number(m.ci_high, 1) : "",
-                        fmt_number(m.hedges_g, 2), p(m.p_holm), fmt_number(m.mde, 1), plain_verdict(m)});
+                        fmt_number(m.hedges_g, 2), p(m.p_holm), fmt_number(m.mde, 1), std::string(verdict_phrase(m))});
     }
     out << render_table({"metric", "nights", "before", "after", "diff", "95% CI", "g", "p (adj.)", "MDE", "verdict"},
                         rows);

@@ -173,15 +173,6 @@ std::string p_text(double v) {
 
 std::string cell(const std::string& s) { return s.empty() ? std::string("\xE2\x80\x93") : html_escape(s); }
 
-std::string plain_verdict(const MetricComparison& m) {
-    switch (m.verdict) {
-        case Verdict::Changed: return m.diff < 0 ? "changed: lower" : "changed: higher";
-        case Verdict::NoChange: return "no change detected";
-        case Verdict::NotEnoughNights: break;
-    }
-    return "not enough nights";
-}
-
 std::string unit_text(std::string_view unit) {
     return unit == "count" || unit == "fraction" ? std::string() : std::string(unit);
 }
@@ -217,17 +208,8 @@ std::string period_fill(const std::string& id, std::string_view name) {
 
 // Chart titles in words (the metric's definition follows in the caption).
 std::string readable(const MetricInfo& info) {
-    static const std::map<std::string_view, std::string_view> names = {
-        {"sol_min", "Sleep-onset latency"},  {"tst_min", "Total sleep time"},
-        {"se_pct", "Sleep efficiency"},       {"waso_min", "Wake after sleep onset"},
-        {"deep_pct", "Deep sleep share"},     {"rem_pct", "REM sleep share"},
-        {"light_pct", "Light sleep share"},   {"awakenings_5min", "Awakenings of 5+ min"},
-        {"awakenings", "Awakenings"},         {"sfi_per_h", "Sleep fragmentation index"},
-        {"stage_shift_index", "Stage shifts per hour"},
-        {"rem_latency_min", "REM latency"},   {"deep_latency_min", "Deep sleep latency"},
-        {"spt_min", "Sleep period time"},     {"tib_min", "Time in bed"}};
-    const auto it = names.find(info.name);
-    return std::string(it == names.end() ? info.description : it->second);
+    std::string name = metric_display_name(info.name);
+    return name == info.name ? std::string(info.description) : name;
 }
 
 struct Frame {
@@ -719,7 +701,7 @@ std::string render_report(const ReportData& d) {
               << "<td class=\"num\">" << cell(fmt_number(m.hedges_g, 2)) << "</td>"
               << "<td class=\"num\">" << cell(p_text(m.p_holm)) << "</td>"
               << "<td class=\"num\">" << cell(fmt_number(m.mde, 1)) << "</td>"
-              << "<td class=\"verdict\">" << plain_verdict(m) << "</td></tr>\n";
+              << "<td class=\"verdict\">" << verdict_phrase(m) << "</td></tr>\n";
         }
         o << "</tbody>\n</table>\n<p class=\"note\">";
         if (any_primary) o << "* primary metric: its p-value is not adjusted for the others. ";

@@ -274,7 +274,16 @@ PeriodInfo period(std::string name, const std::optional<DateRange>& dates,
     return p;
 }
 
-std::string readable_name(std::string_view metric) {
+std::string unit_suffix(const std::string& unit) {
+    if (unit == "min") return " min";
+    if (unit == "%") return " points";
+    if (unit == "/h") return " per hour";
+    return "";
+}
+
+}  // namespace
+
+std::string metric_display_name(std::string_view metric) {
     static const std::map<std::string_view, std::string_view> names = {
         {"sol_min", "Sleep-onset latency"},  {"tst_min", "Total sleep time"},
         {"se_pct", "Sleep efficiency"},       {"waso_min", "Wake after sleep onset"},
@@ -288,14 +297,14 @@ std::string readable_name(std::string_view metric) {
     return std::string(it == names.end() ? metric : it->second);
 }
 
-std::string unit_suffix(const std::string& unit) {
-    if (unit == "min") return " min";
-    if (unit == "%") return " points";
-    if (unit == "/h") return " per hour";
-    return "";
+std::string_view verdict_phrase(const MetricComparison& m) {
+    switch (m.verdict) {
+        case Verdict::Changed: return m.diff < 0 ? "changed: lower" : "changed: higher";
+        case Verdict::NoChange: return "no change detected";
+        case Verdict::NotEnoughNights: break;
+    }
+    return "not enough nights";
 }
-
-}  // namespace
 
 DateRange parse_date_range(std::string_view text) {
     const auto dots = text.find("..");
@@ -573,7 +582,7 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
 }
 
 std::string verdict_sentence(const MetricComparison& m) {
-    const std::string name(readable_name(m.metric));
+    const std::string name(metric_display_name(m.metric));
     const std::string unit = unit_suffix(m.unit);
     switch (m.verdict) {
         case Verdict::NotEnoughNights:

@@ -1,16 +1,16 @@
 // `sleeparch report`: the SVG helpers, the page (well-formed, escaped,
 // deterministic, no network, honest wording) and the command.
 //
-// The page renderer lives in cli/; it is compiled into this test directly so
-// that it can be tested without running the CLI.
+// The page renderer lives in cli/ (the sleeparch_cli_core library), so it is
+// tested here without running the CLI too.
 #include <gtest/gtest.h>
 
 #include <expat.h>
 
 #include <filesystem>
 
-#include "../../cli/output.cpp"
-#include "../../cli/report_view.cpp"
+#include "output.hpp"
+#include "report_view.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -355,8 +355,8 @@ TEST(ReportCli, EscapesTheSourceName) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(xml_error(r.out), "");
     expect_self_contained(r.out);
-    // The importer takes the header's surrounding quote off; the rest is kept and escaped.
-    EXPECT_NE(r.out.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x"), std::string::npos);
+    // The whole header value is kept (quotes inside it too) and escaped.
+    EXPECT_NE(r.out.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"), std::string::npos);
     EXPECT_EQ(r.out.find("alert(1)</script>"), std::string::npos);
     EXPECT_NE(r.out.find("needs an intake log"), std::string::npos);
     EXPECT_EQ(count(r.out, "<svg class=\"hypnogram\""), 1u);

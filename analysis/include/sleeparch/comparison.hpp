@@ -130,6 +130,14 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
 // magnesium period.").
 std::string verdict_sentence(const MetricComparison& m);
 
+// The verdict in the table's words: "changed: lower", "changed: higher", "no
+// change detected" or "not enough nights".
+std::string_view verdict_phrase(const MetricComparison& m);
+
+// A metric's name in words ("Sleep-onset latency" for sol_min); the metric
+// name itself for metrics without one.
+std::string metric_display_name(std::string_view metric);
+
 // The closing paragraph: association, not proof; what the data cannot show;
 // what to do next.
 std::string closing_paragraph(const ComparisonResult& r);
