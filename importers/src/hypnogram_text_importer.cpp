@@ -28,6 +28,20 @@ std::string_view trim_token(std::string_view s) {
     return s;
 }
 
+std::string_view trim_space(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+// A header value: surrounding space, then one pair of matching quotes.
+std::string_view header_value(std::string_view s) {
+    s = trim_space(s);
+    if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
+        s = s.substr(1, s.size() - 2);
+    return s;
+}
+
 std::string lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -163,14 +177,13 @@ public:
             std::string_view raw(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
             pos = nl == std::string::npos ? text.size() : nl + 1;
             ++line_no;
-            std::string_view line = trim_token(raw);
-            if (line.empty()) continue;
-            if (line.front() == '#') {
-                std::string_view body = trim_token(line.substr(1));
+            const std::string_view spaced = trim_space(raw);
+            if (!spaced.empty() && spaced.front() == '#') {
+                std::string_view body = trim_space(spaced.substr(1));
                 auto header = [&](std::string_view key) -> std::optional<std::string_view> {
                     if (lower(body.substr(0, key.size())) == key && body.size() > key.size() &&
                         body[key.size()] == ':')
-                        return trim_token(body.substr(key.size() + 1));
+                        return header_value(body.substr(key.size() + 1));
                     return std::nullopt;
                 };
                 if (auto v = header("start"); v && options.start.empty()) start_text = std::string(*v);
@@ -184,6 +197,8 @@ public:
                 }
                 continue;
             }
+            const std::string_view line = trim_token(raw);
+            if (line.empty()) continue;
             if (first_value) csv = line.find(',') != std::string_view::npos;
             first_value = false;
             if (!csv) add(line, line_no);

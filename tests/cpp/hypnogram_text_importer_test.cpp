@@ -48,6 +48,16 @@ TEST(HypnogramText, LabelsAndHeaders) {
     EXPECT_DOUBLE_EQ(m.unscored_min, 0.5);
 }
 
+TEST(HypnogramText, HeaderValuesLoseOnlyAnEnclosingPairOfQuotes) {
+    const std::string tail = "# start: 2024-05-01T23:10:00+02:00\nW\nN2\nN2\n\"W\"\n";
+    EXPECT_EQ(nights_of("# source: \"Lab scorer 2\"\n" + tail).at(0).source.name, "Lab scorer 2");
+    EXPECT_EQ(nights_of("# source: 'Anna's ring'\n" + tail).at(0).source.name, "Anna's ring");
+    EXPECT_EQ(nights_of("# source: scorer \"B\"  \n" + tail).at(0).source.name, "scorer \"B\"");
+    EXPECT_EQ(nights_of("#source:\"x\n" + tail).at(0).source.name, "\"x");
+    // Stage tokens still lose their quotes: the last epoch above is W.
+    EXPECT_DOUBLE_EQ(compute_metrics(nights_of("# source: a\n" + tail).at(0)).tib_min, 2);
+}
+
 TEST(HypnogramText, IntegersUseYasaCodesOrAMap) {
     auto nights = nights_of("0\n1\n2\n3\n4\n-1\n0\n");
     ASSERT_EQ(nights.size(), 1u);
