@@ -19,12 +19,7 @@ namespace {
 
 struct CompareArgs {
     ImportFlags import;
-    std::string intake;
-    std::vector<std::string> metrics;
-    std::string baseline, treatment, post, primary;
-    int washout = 7;
-    std::uint64_t seed = 20240301;
-    std::size_t resamples = 10000;
+    CompareFlags compare;
     Format format = Format::Table;
     std::string output;
 };
@@ -173,51 +168,62 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
     return out.str();
 }
 
+void add_compare_flags(CLI::App& sub, CompareFlags& flags, const CompareFlagHelp& help) {
+    sub.add_option("--intake", flags.intake, help.intake);
+    sub.add_option("--metrics", flags.metrics, help.metrics)->delimiter(',');
+    sub.add_option("--baseline", flags.baseline, "Baseline label dates, e.g. 2024-01-01..2024-02-29");
+    sub.add_option("--treatment", flags.treatment, "Treatment label dates, e.g. 2024-03-08..2024-05-31");
+    sub.add_option("--post", flags.post, "Post period label dates (default: nights after the last dose)");
+    sub.add_option("--washout", flags.washout,
+                   "Nights from the first dose left out before the treatment period (default 7)")
+        ->check(CLI::Range(0, 365));
+    sub.add_option("--primary", flags.primary, "One primary metric, reported without multiplicity adjustment");
+    sub.add_option("--seed", flags.seed, help.seed);
+    sub.add_option("-B,--resamples", flags.resamples, "Bootstrap resamples (default 10000)")
+        ->check(CLI::Range(static_cast<std::size_t>(100), static_cast<std::size_t>(10'000'000)));
+}
+
+CompareOptions compare_options(const CompareFlags& f, std::string_view command) {
+    if (f.baseline.empty() != f.treatment.empty())
+        throw UsageError(std::string(command) + " needs both --baseline and --treatment, or neither");
+    CompareOptions opt;
+    opt.metrics = f.metrics;
+    for (const auto& m : opt.metrics)
+        if (!find_metric(m)) throw UsageError("--metrics: unknown metric \"" + m + "\"");
+    if (!f.baseline.empty()) opt.baseline = parse_date_range(f.baseline);
+    if (!f.treatment.empty()) opt.treatment = parse_date_range(f.treatment);
+    if (!f.post.empty()) opt.post = parse_date_range(f.post);
+    opt.washout_nights = f.washout;
+    opt.seed = f.seed;
+    opt.resamples = f.resamples;
+    opt.primary = f.primary;
+    if (!opt.primary.empty() && !find_metric(opt.primary))
+        throw UsageError("--primary: unknown metric \"" + opt.primary + "\"");
+    return opt;
+}
+
 void set_compare_command(CLI::App& app) {
     auto args = std::make_shared<CompareArgs>();
     CLI::App* sub = app.add_subcommand(
         "compare", "Did sleep architecture change after starting magnesium? Before/after comparison");
     add_import_flags(*sub, args->import);
-    sub->add_option("--intake", args->intake,
-                    "Intake log (CSV or JSON, see README) or an export holding magnesium records "
-                    "(Apple Health); periods come from it unless --baseline/--treatment are given");
-    sub->add_option("--metrics", args->metrics,
-                    "Metrics to compare (default: sol_min tst_min se_pct waso_min deep_pct rem_pct "
-                    "awakenings_5min sfi_per_h stage_shift_index rem_latency_min)")
-        ->delimiter(',');
-    sub->add_option("--baseline", args->baseline, "Baseline label dates, e.g. 2024-01-01..2024-02-29");
-    sub->add_option("--treatment", args->treatment, "Treatment label dates, e.g. 2024-03-08..2024-05-31");
-    sub->add_option("--post", args->post, "Post period label dates (default: nights after the last dose)");
-    sub->add_option("--washout", args->washout,
-                    "Nights from the first dose left out before the treatment period (default 7)")
-        ->check(CLI::Range(0, 365));
-    sub->add_option("--primary", args->primary, "One primary metric, reported without multiplicity adjustment");
-    sub->add_option("--seed", args->seed, "Bootstrap seed (results repeat for the same seed)");
-    sub->add_option("-B,--resamples", args->resamples, "Bootstrap resamples (default 10000)")
-        ->check(CLI::Range(static_cast<std::size_t>(100), static_cast<std::size_t>(10'000'000)));
+    add_compare_flags(*sub, args->compare,
+                      {"Intake log (CSV or JSON, see README) or an export holding magnesium records "
+                       "(Apple Health); periods come from it unless --baseline/--treatment are given",
+                       "Metrics to compare (default: sol_min tst_min se_pct waso_min deep_pct rem_pct "
+                       "awakenings_5min sfi_per_h stage_shift_index rem_latency_min)",
+                       "Bootstrap seed (results repeat for the same seed)"});
     sub->add_option("-f,--format", args->format, "table, csv or json")
         ->transform(CLI::CheckedTransformer(format_names(), CLI::ignore_case));
     sub->add_option("-o,--output", args->output, "Write to this file (written whole, then renamed)");
     sub->callback([args]() {
-        if (args->intake.empty() && (args->baseline.empty() || args->treatment.empty()))
+        const CompareFlags& f = args->compare;
+        if (f.intake.empty() && (f.baseline.empty() || f.treatment.empty()))
             throw UsageError("compare needs --intake LOG, or both --baseline and --treatment");
-        CompareOptions opt;
-        opt.metrics = args->metrics;
-        if (!args->baseline.empty()) opt.baseline = parse_date_range(args->baseline);
-        if (!args->treatment.empty()) opt.treatment = parse_date_range(args->treatment);
-        if (!args->post.empty()) opt.post = parse_date_range(args->post);
-        opt.washout_nights = args->washout;
-        opt.seed = args->seed;
-        opt.resamples = args->resamples;
-        opt.primary = args->primary;
-        if (!opt.primary.empty() && !find_metric(opt.primary))
-            throw UsageError("--primary: unknown metric \"" + opt.primary + "\"");
-        if (!opt.primary.empty() && !opt.metrics.empty() &&
-            std::find(opt.metrics.begin(), opt.metrics.end(), opt.primary) == opt.metrics.end())
-            opt.metrics.push_back(opt.primary);
+        const CompareOptions opt = compare_options(f, "compare");
 
         const Loaded loaded = load_nights(args->import);
-        const ComparisonResult result = compare_loaded(loaded, args->intake, args->import, opt);
+        const ComparisonResult result = compare_loaded(loaded, f.intake, args->import, opt);
         write_output(args->output, render_comparison(result, args->format));
     });
 }

@@ -21,6 +21,26 @@ namespace sleeparch::cli {
 importers::IntakeLog load_intake(const std::string& path, const ImportFlags& flags,
                                  const std::vector<Night>& nights);
 
+// The flags `compare` and `report` share: the intake log, the metrics, the
+// periods and the bootstrap.
+struct CompareFlags {
+    std::string intake;
+    std::vector<std::string> metrics;
+    std::string baseline, treatment, post, primary;
+    int washout = 7;
+    std::uint64_t seed = 20240301;
+    std::size_t resamples = 10000;
+};
+struct CompareFlagHelp {
+    std::string intake, metrics, seed;
+};
+void add_compare_flags(CLI::App& sub, CompareFlags& flags, const CompareFlagHelp& help);
+
+// The options the flags ask for, checked before any file is read: both
+// --baseline and --treatment or neither, known metric names, valid date
+// ranges. Throws UsageError naming `command`.
+CompareOptions compare_options(const CompareFlags& flags, std::string_view command);
+
 // The comparison over already loaded nights: metrics, `intake_path` (may be
 // empty when `options` has explicit periods), compare_periods. `demo` calls
 // it on data/ with data/intake.csv.

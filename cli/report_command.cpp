@@ -1,6 +1,5 @@
 // `sleeparch report`: the nights, the before/after comparison, trend charts
 // and hypnograms as one self-contained HTML page (report_view.hpp).
-#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -20,12 +19,7 @@ namespace {
 
 struct ReportArgs {
     ImportFlags import;
-    std::string intake;
-    std::vector<std::string> metrics;
-    std::string baseline, treatment, post, primary;
-    int washout = 7;
-    std::uint64_t seed = 20240301;
-    std::size_t resamples = 10000;
+    CompareFlags compare;
     int hypnograms = 14;
     bool stamp = false;
     std::string output = "sleeparch-report.html";
@@ -89,20 +83,11 @@ void set_report_command(CLI::App& app) {
     CLI::App* sub = app.add_subcommand(
         "report", "Self-contained HTML page: the comparison, nightly trends with the periods shaded, hypnograms");
     add_import_flags(*sub, args->import);
-    sub->add_option("--intake", args->intake,
-                    "Intake log (CSV or JSON, see README) or an export holding magnesium records; without it "
-                    "(or --baseline/--treatment) the page shows the nights only");
-    sub->add_option("--metrics", args->metrics, "Metrics to compare and chart (default: as compare)")->delimiter(',');
-    sub->add_option("--baseline", args->baseline, "Baseline label dates, e.g. 2024-01-01..2024-02-29");
-    sub->add_option("--treatment", args->treatment, "Treatment label dates, e.g. 2024-03-08..2024-05-31");
-    sub->add_option("--post", args->post, "Post period label dates (default: nights after the last dose)");
-    sub->add_option("--washout", args->washout,
-                    "Nights from the first dose left out before the treatment period (default 7)")
-        ->check(CLI::Range(0, 365));
-    sub->add_option("--primary", args->primary, "One primary metric, reported without multiplicity adjustment");
-    sub->add_option("--seed", args->seed, "Bootstrap seed (the page repeats byte for byte for the same seed)");
-    sub->add_option("-B,--resamples", args->resamples, "Bootstrap resamples (default 10000)")
-        ->check(CLI::Range(static_cast<std::size_t>(100), static_cast<std::size_t>(10'000'000)));
+    add_compare_flags(*sub, args->compare,
+                      {"Intake log (CSV or JSON, see README) or an export holding magnesium records; without "
+                       "it (or --baseline/--treatment) the page shows the nights only",
+                       "Metrics to compare and chart (default: as compare)",
+                       "Bootstrap seed (the page repeats byte for byte for the same seed)"});
     sub->add_option("--hypnograms", args->hypnograms,
                     "How many hypnograms to draw (default 14: the last 7 nights of baseline and of treatment, "
                     "or the last 14 nights without periods; 0: none)")
@@ -112,30 +97,14 @@ void set_report_command(CLI::App& app) {
                     "The HTML file to write (default sleeparch-report.html; \"-\" for stdout); written whole, "
                     "then renamed, so a failed run leaves an existing file as it was");
     sub->callback([args]() {
-        const bool periods = !args->baseline.empty() && !args->treatment.empty();
-        if (args->baseline.empty() != args->treatment.empty())
-            throw UsageError("report needs both --baseline and --treatment, or neither");
-        CompareOptions opt;
-        opt.metrics = args->metrics;
-        if (!args->baseline.empty()) opt.baseline = parse_date_range(args->baseline);
-        if (!args->treatment.empty()) opt.treatment = parse_date_range(args->treatment);
-        if (!args->post.empty()) opt.post = parse_date_range(args->post);
-        opt.washout_nights = args->washout;
-        opt.seed = args->seed;
-        opt.resamples = args->resamples;
-        opt.primary = args->primary;
-        for (const auto& m : opt.metrics)
-            if (!find_metric(m)) throw UsageError("--metrics: unknown metric \"" + m + "\"");
-        if (!opt.primary.empty() && !find_metric(opt.primary))
-            throw UsageError("--primary: unknown metric \"" + opt.primary + "\"");
-        if (!opt.primary.empty() && !opt.metrics.empty() &&
-            std::find(opt.metrics.begin(), opt.metrics.end(), opt.primary) == opt.metrics.end())
-            opt.metrics.push_back(opt.primary);
+        const CompareFlags& f = args->compare;
+        const bool periods = !f.baseline.empty() && !f.treatment.empty();
+        const CompareOptions opt = compare_options(f, "report");
         if (args->output.empty()) throw UsageError("-o: give a file name, or - for stdout");
 
         const Loaded loaded = load_nights(args->import);
         const std::string html =
-            build_report(loaded, args->import, args->intake, opt, periods, args->hypnograms, args->stamp);
+            build_report(loaded, args->import, f.intake, opt, periods, args->hypnograms, args->stamp);
         write_output(args->output, html);
     });
 }

@@ -366,6 +366,14 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
             if (std::find(infos.begin(), infos.end(), mi) == infos.end()) infos.push_back(mi);
         }
     }
+    // The primary metric is always compared.
+    if (!options.primary.empty()) {
+        const MetricInfo* mi = find_metric(options.primary);
+        if (!mi)
+            throw UsageError("unknown primary metric \"" + options.primary +
+                             "\" (see `sleeparch nights --help` for names)");
+        if (std::find(infos.begin(), infos.end(), mi) == infos.end()) infos.push_back(mi);
+    }
     if (options.resamples == 0) throw UsageError("the number of bootstrap resamples must be positive");
     if (options.washout_nights < 0) throw UsageError("--washout must be 0 or more nights");
     if (options.baseline.has_value() != options.treatment.has_value())

@@ -1,8 +1,5 @@
 // The before/after comparison, returned as the same structure as
 // `sleeparch compare --format json` (comparison_json; NaN as None).
-#include <algorithm>
-#include <cmath>
-
 #include <pybind11/stl.h>
 
 #include "core.hpp"
@@ -41,10 +38,6 @@ py::object compare(const Loaded& d, const std::shared_ptr<Intake>& intake, const
     opt.resamples = resamples;
     opt.primary = primary;
     opt.threads = threads;
-    if (!primary.empty() && !find_metric(primary)) throw UsageError("primary: unknown metric \"" + primary + "\"");
-    if (!primary.empty() && !opt.metrics.empty() &&
-        std::find(opt.metrics.begin(), opt.metrics.end(), primary) == opt.metrics.end())
-        opt.metrics.push_back(primary);
 
     ComparisonResult result;
     {

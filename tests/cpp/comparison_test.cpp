@@ -217,6 +217,14 @@ TEST(Comparison, HolmAcrossMetricsAndPrimaryUnadjusted) {
     EXPECT_DOUBLE_EQ(metric(rp, "se_pct").p_holm, metric(rp, "se_pct").p);
     const auto adj2 = holm_adjust(std::vector<double>{metric(rp, "sol_min").p, metric(rp, "tst_min").p});
     EXPECT_DOUBLE_EQ(metric(rp, "sol_min").p_holm, adj2[0]);
+    // A primary metric outside the list is compared too, unadjusted.
+    opt.primary = "waso_min";
+    const auto rw = compare_periods(s.nights, s.metrics, {}, opt);
+    ASSERT_EQ(rw.metrics.size(), 4u);
+    EXPECT_TRUE(metric(rw, "waso_min").primary);
+    EXPECT_DOUBLE_EQ(metric(rw, "waso_min").p_holm, metric(rw, "waso_min").p);
+    opt.primary = "deep_percent";
+    EXPECT_THROW(compare_periods(s.nights, s.metrics, {}, opt), UsageError);
 }
 
 TEST(Comparison, WarningsForDeviceChangeDosesAboveLimitMissingIntakeAndLowStaging) {
