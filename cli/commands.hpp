@@ -4,42 +4,25 @@
 
 #include <CLI/CLI.hpp>
 
-#include "sleeparch/assembly.hpp"
-#include "sleeparch/importers/import.hpp"
-
-namespace sleeparch {
-struct CompareOptions;
-}
+#include "sleeparch/api.hpp"
 
 namespace sleeparch::cli {
 
-// Options every subcommand that imports files shares.
+// Options every subcommand that imports files shares: the library's load
+// options (their defaults), and what only the command line has.
 struct ImportFlags {
-    std::vector<std::string> paths;
-    std::string tz;                 // --tz
-    std::string format;             // --input-format (force an importer)
-    int epoch_s = 0;                // --epoch (0: the file's "# epoch:" line, else 30)
-    std::string start;              // --start
-    std::string column;             // --column
-    std::string stage_map;          // --stage-map "0=W,1=N1,..."
-    bool restless_as_asleep = false;
-    std::vector<std::string> prefer;  // --source preference
-    int session_gap_min = 60;
+    api::LoadOptions load;
+    std::string stage_map;  // --stage-map "0=W,1=N1,..."
     bool verbose = false;
 };
 
 // Adds the import options to a subcommand (paths positional, required).
 void add_import_flags(CLI::App& sub, ImportFlags& flags);
 
-// Imports the flags' paths and assembles nights; prints import and assembly
-// warnings (and, with --verbose, imported/skipped files) to stderr, and a
-// progress bar when stderr is a terminal. Throws ParseError/IoError.
-struct Loaded {
-    ImportBatch batch;
-    importers::ImportReport report;
-    AssemblyResult assembly;
-};
-Loaded load_nights(const ImportFlags& flags);
+// api::load with the flags; prints import and assembly warnings (and, with
+// --verbose, imported/skipped files) to stderr, and a progress bar when
+// stderr is a terminal. Throws ParseError/IoError/UsageError.
+api::Session load_nights(const ImportFlags& flags);
 
 void set_nights_command(CLI::App& app);
 void set_formats_command(CLI::App& app);
@@ -47,10 +30,10 @@ void set_demo_command(CLI::App& app);
 void set_compare_command(CLI::App& app);
 void set_serum_command(CLI::App& app);
 void set_report_command(CLI::App& app);
-// The HTML page of `report` (and `demo --report`) over loaded nights: the
-// comparison when `intake_path` or `periods_given`, else the nights only.
-std::string build_report(const Loaded& loaded, const ImportFlags& flags, const std::string& intake_path,
-                         const CompareOptions& options, bool periods_given, int hypnograms, bool stamp);
+// The page of `report` (and `demo --report`): api::report with the log at
+// `intake_path` (may be empty); prints the library's notes to stderr.
+std::string report_page(const api::Session& session, const ImportFlags& flags, const std::string& intake_path,
+                        const api::ReportOptions& options);
 // subcommand declarations (keep this line: one declaration per subcommand above it)
 
 }  // namespace sleeparch::cli

@@ -54,37 +54,17 @@ std::string metric_label(const MetricComparison& m) {
 
 }  // namespace
 
-importers::IntakeLog load_intake(const std::string& path, const ImportFlags& flags,
-                                 const std::vector<Night>& nights) {
-    importers::ImportOptions opts;
-    if (!flags.tz.empty()) {
-        if (auto off = parse_utc_offset(flags.tz)) opts.tz_offset_min = *off;
-        else opts.tz_name = flags.tz;
-    }
-    importers::IntakeLog log = importers::read_intake(path, opts);
-    for (const Warning& w : log.warnings) {
-        std::cerr << "warning: ";
-        if (!w.file.empty()) std::cerr << w.file << (w.line ? ":" + std::to_string(w.line) : "") << ": ";
-        std::cerr << w.message << "\n";
-    }
-    if (!log.local_time_doses.empty()) {
-        assume_night_offsets(log.doses, log.local_time_doses, nights);
-        std::cerr << "note: " << log.local_time_doses.size()
-                  << " intake time(s) have no UTC offset; read in the offset of the nearest night "
-                     "(pass --tz to set it)\n";
-    }
-    return log;
+api::Intake load_intake(const std::string& path, const ImportFlags& flags) {
+    api::Intake intake = api::read_intake(path, flags.load.tz);
+    for (const std::string& line : api::intake_notes(intake)) std::cerr << line << "\n";
+    return intake;
 }
 
-ComparisonResult compare_loaded(const Loaded& loaded, const std::string& intake_path,
+ComparisonResult compare_loaded(const api::Session& session, const std::string& intake_path,
                                 const ImportFlags& flags, const CompareOptions& options) {
-    const auto& nights = loaded.assembly.nights;
-    std::vector<NightMetrics> metrics;
-    metrics.reserve(nights.size());
-    for (const Night& n : nights) metrics.push_back(compute_metrics(n));
-    importers::IntakeLog log;
-    if (!intake_path.empty()) log = load_intake(intake_path, flags, nights);
-    return compare_periods(nights, metrics, log.doses, options, log.serum);
+    if (intake_path.empty()) return api::compare(session, nullptr, options);
+    const api::Intake intake = load_intake(intake_path, flags);
+    return api::compare(session, &intake, options);
 }
 
 std::string render_comparison(const ComparisonResult& r, Format format) {
@@ -222,8 +202,8 @@ void set_compare_command(CLI::App& app) {
             throw UsageError("compare needs --intake LOG, or both --baseline and --treatment");
         const CompareOptions opt = compare_options(f, "compare");
 
-        const Loaded loaded = load_nights(args->import);
-        const ComparisonResult result = compare_loaded(loaded, f.intake, args->import, opt);
+        const api::Session session = load_nights(args->import);
+        const ComparisonResult result = compare_loaded(session, f.intake, args->import, opt);
         write_output(args->output, render_comparison(result, args->format));
     });
 }

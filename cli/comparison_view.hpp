@@ -11,15 +11,12 @@
 #include "nights_view.hpp"
 #include "output.hpp"
 #include "sleeparch/comparison.hpp"
-#include "sleeparch/importers/intake_log.hpp"
 
 namespace sleeparch::cli {
 
-// Reads `--intake PATH` (a log or an export) with the flags' --tz, prints its
-// warnings to stderr and gives clock times without an offset the offset of
-// the nearest recorded night.
-importers::IntakeLog load_intake(const std::string& path, const ImportFlags& flags,
-                                 const std::vector<Night>& nights);
+// Reads `--intake PATH` (a log or an export) with the flags' --tz and prints
+// its warnings and notes to stderr (api::read_intake, api::intake_notes).
+api::Intake load_intake(const std::string& path, const ImportFlags& flags);
 
 // The flags `compare` and `report` share: the intake log, the metrics, the
 // periods and the bootstrap.
@@ -41,10 +38,10 @@ void add_compare_flags(CLI::App& sub, CompareFlags& flags, const CompareFlagHelp
 // ranges. Throws UsageError naming `command`.
 CompareOptions compare_options(const CompareFlags& flags, std::string_view command);
 
-// The comparison over already loaded nights: metrics, `intake_path` (may be
-// empty when `options` has explicit periods), compare_periods. `demo` calls
-// it on data/ with data/intake.csv.
-ComparisonResult compare_loaded(const Loaded& loaded, const std::string& intake_path,
+// api::compare over loaded nights with the log at `intake_path` (may be
+// empty when `options` has explicit periods). `demo` calls it on data/ with
+// data/intake.csv.
+ComparisonResult compare_loaded(const api::Session& session, const std::string& intake_path,
                                 const ImportFlags& flags, const CompareOptions& options);
 
 // Table (plain words for a non-statistician), CSV (one row per metric) or
@@ -52,7 +49,7 @@ ComparisonResult compare_loaded(const Loaded& loaded, const std::string& intake_
 std::string render_comparison(const ComparisonResult& result, Format format);
 
 // The columns `nights --intake LOG` adds (METRICS.md §4), one entry per row
-// of `rows` (rows point into loaded.assembly.nights; doses are linked over
+// of `rows` (rows point into session.nights; doses are linked over
 // all of its main sleeps, so a --from/--to selection does not move them).
 struct IntakeColumns {
     // mg_elemental, dose_to_onset_min, mg_7d_mean, tags, above_upper_limit
@@ -60,7 +57,7 @@ struct IntakeColumns {
     std::vector<std::vector<std::string>> cells;  // table/CSV text per row
     std::vector<nlohmann::json> json;             // the same as JSON members per row
 };
-IntakeColumns intake_columns(const std::vector<NightRow>& rows, const Loaded& loaded,
+IntakeColumns intake_columns(const std::vector<NightRow>& rows, const api::Session& session,
                              const std::string& intake_path, const ImportFlags& flags);
 
 }  // namespace sleeparch::cli

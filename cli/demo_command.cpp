@@ -24,27 +24,26 @@ void set_demo_command(CLI::App& app) {
         ImportFlags flags;
         for (const char* sub : {"apple_health", "fitbit", "oura"}) {
             const auto p = std::filesystem::path(*data) / sub;
-            if (std::filesystem::exists(p)) flags.paths.push_back(p.string());
+            if (std::filesystem::exists(p)) flags.load.paths.push_back(p.string());
         }
         // The simulated person lives in Europe/Berlin (data/README.md); Fitbit
         // and plain hypnograms carry no offsets of their own.
-        flags.tz = "Europe/Berlin";
-        if (flags.paths.empty()) flags.paths.push_back((std::filesystem::path(*data) / "hypnograms").string());
-        const Loaded loaded = load_nights(flags);
-        std::cout << "sleeparch demo: " << loaded.report.imported.size() << " file(s) read from " << *data << "\n\n";
-        const auto rows = select_nights(loaded, false, "", "");
+        flags.load.tz = "Europe/Berlin";
+        if (flags.load.paths.empty()) flags.load.paths.push_back((std::filesystem::path(*data) / "hypnograms").string());
+        const api::Session session = load_nights(flags);
+        std::cout << "sleeparch demo: " << session.report.imported.size() << " file(s) read from " << *data << "\n\n";
+        const auto rows = select_nights(session, false, "", "");
         write_output("", render_nights(rows, Format::Table));
         std::cout << "\n";
         write_output("", render_summary(rows, Format::Table));
         const std::string intake = (std::filesystem::path(*data) / "intake.csv").string();
         if (std::filesystem::exists(intake)) {
             std::cout << "\n";
-            write_output("", render_comparison(compare_loaded(loaded, intake, flags, CompareOptions{}), Format::Table));
+            write_output("", render_comparison(compare_loaded(session, intake, flags, CompareOptions{}), Format::Table));
         }
         if (!report->empty()) {
             const bool has_intake = std::filesystem::exists(intake);
-            write_output(*report, build_report(loaded, flags, has_intake ? intake : std::string(), CompareOptions{},
-                                               false, 14, false));
+            write_output(*report, report_page(session, flags, has_intake ? intake : std::string(), api::ReportOptions{}));
             std::cout << "\nReport written to " << *report << "\n";
         }
     });

@@ -3,7 +3,6 @@
 
 #include "commands.hpp"
 #include "output.hpp"
-#include "sleeparch/importers/import.hpp"
 
 namespace sleeparch::cli {
 
@@ -15,9 +14,9 @@ void set_formats_command(CLI::App& app) {
     sub->callback([format]() {
         std::vector<std::vector<std::string>> rows;
         nlohmann::json arr = nlohmann::json::array();
-        for (const importers::Importer* imp : importers::registry()) {
-            rows.push_back({std::string(imp->id()), std::string(imp->description()), std::string(imp->recognition())});
-            arr.push_back({{"id", imp->id()}, {"reads", imp->description()}, {"recognised_by", imp->recognition()}});
+        for (const api::FormatInfo& f : api::formats()) {
+            rows.push_back({f.id, f.reads, f.recognised_by});
+            arr.push_back({{"id", f.id}, {"reads", f.reads}, {"recognised_by", f.recognised_by}});
         }
         if (*format == Format::Json) {
             write_output("", arr.dump(2) + "\n");

@@ -5,14 +5,10 @@
 
 namespace sleeparch::cli {
 
-IntakeColumns intake_columns(const std::vector<NightRow>& rows, const Loaded& loaded,
+IntakeColumns intake_columns(const std::vector<NightRow>& rows, const api::Session& session,
                              const std::string& intake_path, const ImportFlags& flags) {
-    const auto& nights = loaded.assembly.nights;
-    const importers::IntakeLog log = load_intake(intake_path, flags, nights);
-    std::vector<NightMetrics> metrics;
-    metrics.reserve(nights.size());
-    for (const Night& n : nights) metrics.push_back(compute_metrics(n));
-    const LinkResult links = link_nights(nights, metrics, log.doses);
+    const auto& nights = session.nights;
+    const LinkResult links = api::link(session, load_intake(intake_path, flags));
 
     IntakeColumns out;
     out.header = {"mg_elemental", "dose_to_onset_min", "mg_7d_mean", "tags", "above_upper_limit"};

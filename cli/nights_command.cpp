@@ -24,55 +24,26 @@ struct NightsArgs {
     std::string intake;
 };
 
-boost::gregorian::date parse_day(const std::string& text, const char* flag) {
-    const ParsedTime t = parse_iso_datetime(text);
-    if (!t.ok || text.size() != 10) throw UsageError(std::string(flag) + ": expected YYYY-MM-DD, got \"" + text + "\"");
-    return local_date(t.local, 0);
-}
-
 }  // namespace
 
-std::vector<NightRow> select_nights(const Loaded& loaded, bool naps, const std::string& from,
+std::vector<NightRow> select_nights(const api::Session& session, bool naps, const std::string& from,
                                     const std::string& to) {
-    std::optional<boost::gregorian::date> lo, hi;
-    if (!from.empty()) lo = parse_day(from, "--from");
-    if (!to.empty()) hi = parse_day(to, "--to");
+    api::NightFilter filter;
+    filter.naps = naps;
+    if (!from.empty()) filter.from = api::parse_day(from, "--from");
+    if (!to.empty()) filter.to = api::parse_day(to, "--to");
     std::vector<NightRow> rows;
-    for (const Night& n : loaded.assembly.nights) {
-        if (n.is_nap && !naps) continue;
-        if (lo && n.label_date < *lo) continue;
-        if (hi && n.label_date > *hi) continue;
-        rows.push_back(NightRow{&n, compute_metrics(n)});
-    }
+    for (std::size_t i : api::select_nights(session, filter)) rows.push_back(NightRow{&session.nights[i], &session.metrics[i]});
     return rows;
 }
 
 std::string render_nights(const std::vector<NightRow>& rows, Format format, const IntakeColumns* intake) {
     if (format == Format::Json) {
-        using ordered = nlohmann::ordered_json;
-        auto num = [](double v) { return std::isfinite(v) ? ordered(v) : ordered(nullptr); };
-        ordered arr = ordered::array();
-        for (const NightRow& r : rows) {
-            ordered o;
-            o["date"] = format_date(r.night->label_date);
-            o["source"] = r.night->source.label();
-            o["source_version"] = r.night->source.version;
-            o["is_nap"] = r.night->is_nap;
-            o["summary_only"] = r.night->summary_only;
-            o["utc_offset"] = format_offset(r.night->utc_offset_min);
-            o["window_start_local"] = format_local_iso(r.night->window_start, r.night->utc_offset_min);
-            o["window_end_local"] = format_local_iso(r.night->window_end, r.night->utc_offset_min);
-            for (const MetricInfo& info : scalar_metrics()) o[std::string(info.name)] = num(r.metrics.*(info.member));
-            auto opt = [](const std::string& s) { return s.empty() ? ordered(nullptr) : ordered(s); };
-            o["onset_local"] = opt(onset_local(r.metrics));
-            o["final_wake_local"] = opt(final_wake_local(r.metrics));
-            o["midpoint_local"] = opt(midpoint_local(r.metrics));
-            o["transitions"] = r.night->summary_only ? ordered(nullptr) : ordered(r.metrics.transitions);
-            o["dropped_sources"] = r.night->provenance.dropped_sources;
-            if (intake) {
-                const std::size_t i = static_cast<std::size_t>(&r - rows.data());
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            nlohmann::ordered_json o = api::night_row_json(*rows[i].night, *rows[i].metrics);
+            if (intake)
                 for (auto it = intake->json[i].begin(); it != intake->json[i].end(); ++it) o[it.key()] = it.value();
-            }
             arr.push_back(std::move(o));
         }
         return arr.dump(2) + "\n";
@@ -80,44 +51,31 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
     std::vector<std::string> header;
     std::vector<std::vector<std::string>> table;
     if (format == Format::Csv) {
-        header = {"date", "source", "is_nap", "summary_only"};
-        for (const MetricInfo& info : scalar_metrics()) header.emplace_back(info.name);
-        header.insert(header.end(), {"onset_local", "final_wake_local", "midpoint_local"});
+        header = api::csv_night_header();
         if (intake) header.insert(header.end(), intake->header.begin(), intake->header.end());
-        for (const NightRow& r : rows) {
-            std::vector<std::string> row = {format_date(r.night->label_date), r.night->source.label(),
-                                            r.night->is_nap ? "true" : "false",
-                                            r.night->summary_only ? "true" : "false"};
-            for (const MetricInfo& info : scalar_metrics()) row.push_back(fmt_number(r.metrics.*(info.member), 4));
-            row.push_back(onset_local(r.metrics));
-            row.push_back(final_wake_local(r.metrics));
-            row.push_back(midpoint_local(r.metrics));
-            if (intake) {
-                const auto& extra = intake->cells[static_cast<std::size_t>(&r - rows.data())];
-                row.insert(row.end(), extra.begin(), extra.end());
-            }
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            std::vector<std::string> row = api::night_row_csv(*rows[i].night, *rows[i].metrics);
+            if (intake) row.insert(row.end(), intake->cells[i].begin(), intake->cells[i].end());
             table.push_back(std::move(row));
         }
         return render_csv(header, table);
     }
-    header = {"date", "source", "onset", "wake", "TIB", "TST", "SE%", "SOL", "WASO", "deep%", "REM%", "light%",
-              "awak5", "SFI/h", "cycles"};
+    // The metric columns and their decimals come from the metric table.
+    const std::vector<const MetricInfo*> columns = table_metrics();
+    header = {"date", "source", "onset", "wake"};
+    for (const MetricInfo* info : columns) header.emplace_back(info->header);
     if (intake) header.insert(header.end(), intake->header.begin(), intake->header.end());
-    for (const NightRow& r : rows) {
-        const NightMetrics& m = r.metrics;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const NightRow& r = rows[i];
+        const NightMetrics& m = *r.metrics;
         auto clock = [](const std::string& iso) { return iso.size() >= 16 ? iso.substr(11, 5) : std::string("-"); };
         std::string date = format_date(r.night->label_date);
         if (r.night->is_nap) date += " nap";
         if (r.night->summary_only) date += " (summary)";
-        table.push_back({date, r.night->source.label(), clock(onset_local(m)), clock(final_wake_local(m)),
-                         fmt_number(m.tib_min, 0), fmt_number(m.tst_min, 0), fmt_number(m.se_pct, 1),
-                         fmt_number(m.sol_min, 0), fmt_number(m.waso_min, 0), fmt_number(m.deep_pct, 1),
-                         fmt_number(m.rem_pct, 1), fmt_number(m.light_pct, 1), fmt_number(m.awakenings_5min, 0),
-                         fmt_number(m.sfi_per_h, 1), fmt_number(m.nrem_cycles, 0)});
-        if (intake) {
-            const auto& extra = intake->cells[static_cast<std::size_t>(&r - rows.data())];
-            table.back().insert(table.back().end(), extra.begin(), extra.end());
-        }
+        std::vector<std::string> row = {date, r.night->source.label(), clock(onset_local(m)), clock(final_wake_local(m))};
+        for (const MetricInfo* info : columns) row.push_back(fmt_number(m.*(info->member), info->decimals));
+        if (intake) row.insert(row.end(), intake->cells[i].begin(), intake->cells[i].end());
+        table.push_back(std::move(row));
     }
     return render_table(header, table) + std::to_string(rows.size()) + " night(s); minutes unless marked\n";
 }
@@ -126,7 +84,7 @@ std::string render_summary(const std::vector<NightRow>& rows, Format format) {
     std::vector<NightMetrics> metrics;
     std::vector<Night> nights;
     for (const NightRow& r : rows) {
-        metrics.push_back(r.metrics);
+        metrics.push_back(*r.metrics);
         nights.push_back(*r.night);
     }
     const auto sums = summarize(metrics);
@@ -177,11 +135,11 @@ void set_nights_command(CLI::App& app) {
                     "dose_to_onset_min, mg_7d_mean, tags and the 350 mg/day flag per night");
     // nights options (keep this line: more options above it)
     sub->callback([args]() {
-        const Loaded loaded = load_nights(args->import);
-        const auto rows = select_nights(loaded, args->naps, args->from, args->to);
+        const api::Session session = load_nights(args->import);
+        const auto rows = select_nights(session, args->naps, args->from, args->to);
         std::optional<IntakeColumns> intake;
         if (!args->intake.empty() && !args->summary)
-            intake = intake_columns(rows, loaded, args->intake, args->import);
+            intake = intake_columns(rows, session, args->intake, args->import);
         const std::string text = args->summary ? render_summary(rows, args->format)
                                                : render_nights(rows, args->format, intake ? &*intake : nullptr);
         write_output(args->output, text);

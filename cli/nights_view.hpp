@@ -12,11 +12,11 @@ namespace sleeparch::cli {
 
 struct NightRow {
     const Night* night;
-    NightMetrics metrics;
+    const NightMetrics* metrics;
 };
 
 // Main sleeps (and naps if asked) with label dates in [from, to] (YYYY-MM-DD, empty = open).
-std::vector<NightRow> select_nights(const Loaded& loaded, bool naps, const std::string& from,
+std::vector<NightRow> select_nights(const api::Session& session, bool naps, const std::string& from,
                                     const std::string& to);
 struct IntakeColumns;
 // `intake` (may be null) adds the linking columns of `nights --intake`.

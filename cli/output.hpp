@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sleeparch/number_format.hpp"
+
 namespace sleeparch::cli {
 
 enum class Format { Table, Csv, Json };
@@ -26,11 +28,9 @@ std::string render_table(const std::vector<std::string>& header,
 std::string render_csv(const std::vector<std::string>& header,
                        const std::vector<std::vector<std::string>>& rows);
 
-// Number formatting: "" for NaN in tables and CSV, fixed decimals.
-std::string fmt_number(double value, int decimals = 1);
-
-// JSON number or null for NaN/inf.
-nlohmann::json json_number(double value);
+// Numbers: sleeparch::fmt_number and json_number (number_format.hpp).
+using sleeparch::fmt_number;
+using sleeparch::json_number;
 
 // Writes `content` to `path` through a temporary file in the same folder and
 // a rename; "-" or empty writes to stdout. Throws sleeparch::IoError.

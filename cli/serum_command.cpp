@@ -6,7 +6,6 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "sleeparch/error.hpp"
-#include "sleeparch/intake.hpp"
 
 namespace sleeparch::cli {
 
@@ -30,9 +29,7 @@ void set_serum_command(CLI::App& app) {
         const double v = std::strtod(args->value.c_str(), &end);
         if (args->value.empty() || !end || *end != '\0')
             throw UsageError("serum: \"" + args->value + "\" is not a number");
-        const auto unit = parse_serum_unit(args->unit);
-        if (!unit) throw UsageError("serum: unknown unit \"" + args->unit + "\"; expected mmol/L, mg/dL or mEq/L");
-        const SerumReading r = interpret_serum(v, *unit);
+        const SerumReading r = api::serum(v, args->unit);
         if (args->format == Format::Json) {
             nlohmann::json o = {{"value", r.value},
                                 {"unit", std::string(serum_unit_name(r.unit))},

@@ -27,10 +27,6 @@ using boost::gregorian::date_duration;
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 
-constexpr std::array<std::string_view, 10> default_metrics = {
-    "sol_min",   "tst_min",         "se_pct",    "waso_min",          "deep_pct",
-    "rem_pct",   "awakenings_5min", "sfi_per_h", "stage_shift_index", "rem_latency_min"};
-
 std::string fmt(double v, int decimals = 1) {
     if (!std::isfinite(v)) return "n/a";
     if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;  // no "-0.0"
@@ -284,17 +280,8 @@ std::string unit_suffix(const std::string& unit) {
 }  // namespace
 
 std::string metric_display_name(std::string_view metric) {
-    static const std::map<std::string_view, std::string_view> names = {
-        {"sol_min", "Sleep-onset latency"},  {"tst_min", "Total sleep time"},
-        {"se_pct", "Sleep efficiency"},       {"waso_min", "Wake after sleep onset"},
-        {"deep_pct", "Deep sleep share"},     {"rem_pct", "REM sleep share"},
-        {"light_pct", "Light sleep share"},   {"awakenings_5min", "Awakenings of 5+ min"},
-        {"awakenings", "Awakenings"},         {"sfi_per_h", "Sleep fragmentation index"},
-        {"stage_shift_index", "Stage shifts per hour"},
-        {"rem_latency_min", "REM latency"},   {"deep_latency_min", "Deep sleep latency"},
-        {"spt_min", "Sleep period time"},     {"tib_min", "Time in bed"}};
-    auto it = names.find(metric);
-    return std::string(it == names.end() ? metric : it->second);
+    const MetricInfo* info = find_metric(metric);
+    return std::string(info ? display_name(*info) : metric);
 }
 
 std::string_view verdict_phrase(const MetricComparison& m) {
@@ -331,11 +318,24 @@ DateRange parse_date_range(std::string_view text) {
     return r;
 }
 
-std::span<const std::string_view> default_comparison_metrics() { return default_metrics; }
+std::span<const std::string_view> default_comparison_metrics() {
+    // The metric table's compare_default positions, in order.
+    static const std::vector<std::string_view> names = [] {
+        std::vector<const MetricInfo*> chosen;
+        for (const MetricInfo& info : scalar_metrics())
+            if (info.compare_default > 0) chosen.push_back(&info);
+        std::sort(chosen.begin(), chosen.end(),
+                  [](const MetricInfo* a, const MetricInfo* b) { return a->compare_default < b->compare_default; });
+        std::vector<std::string_view> out;
+        for (const MetricInfo* info : chosen) out.push_back(info->name);
+        return out;
+    }();
+    return names;
+}
 
 bool is_share_metric(std::string_view metric) {
-    return metric == "deep_pct" || metric == "rem_pct" || metric == "light_pct" ||
-           metric == "n1_pct" || metric == "n2_pct";
+    const MetricInfo* info = find_metric(metric);
+    return info && info->share;
 }
 
 std::string_view verdict_name(Verdict v) {
@@ -355,7 +355,7 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
         throw UsageError("compare_periods: one NightMetrics per night is required");
     std::vector<const MetricInfo*> infos;
     if (options.metrics.empty()) {
-        for (auto name : default_metrics) {
+        for (auto name : default_comparison_metrics()) {
             const MetricInfo* mi = find_metric(name);
             if (mi) infos.push_back(mi);
         }

@@ -264,46 +264,54 @@ NightMetrics compute_metrics(const Night& n) {
 }
 
 namespace {
+// Consumer devices' deep sleep (METRICS.md §5, Menghini et al. 2021).
+constexpr std::string_view kDeepCaveat =
+    "Consumer devices detect deep sleep poorly (about 44 % epoch sensitivity against polysomnography, "
+    "Menghini et al. 2021)";
+
+// The metric table (metrics.hpp MetricInfo): name, member, unit, definition,
+// decimals, display name, `nights` table header and column, default
+// comparison position, stage share, caveat.
 const MetricInfo kMetrics[] = {
-    {"tib_min", &NightMetrics::tib_min, "min", "time in bed: W1 - W0"},
-    {"tst_min", &NightMetrics::tst_min, "min", "total sleep time: sleep stages in the window"},
-    {"spt_min", &NightMetrics::spt_min, "min", "sleep period: final_wake - onset"},
-    {"sol_min", &NightMetrics::sol_min, "min", "sleep-onset latency: onset - W0"},
-    {"waso_min", &NightMetrics::waso_min, "min", "Wake inside the sleep period"},
-    {"waso_total_min", &NightMetrics::waso_total_min, "min", "tib - sol - tst (wake and unscored after onset)"},
-    {"wake_after_final_min", &NightMetrics::wake_after_final_min, "min", "W1 - final_wake"},
-    {"se_pct", &NightMetrics::se_pct, "%", "sleep efficiency: 100 tst / tib"},
-    {"sme_pct", &NightMetrics::sme_pct, "%", "sleep maintenance efficiency: 100 tst / spt"},
-    {"light_min", &NightMetrics::light_min, "min", "N1 + N2 + Light"},
-    {"deep_min", &NightMetrics::deep_min, "min", "Deep (N3)"},
-    {"rem_min", &NightMetrics::rem_min, "min", "REM"},
-    {"asleep_unstaged_min", &NightMetrics::asleep_unstaged_min, "min", "sleep without stage"},
-    {"n1_min", &NightMetrics::n1_min, "min", "N1, where the source resolves N1/N2"},
-    {"n2_min", &NightMetrics::n2_min, "min", "N2, where the source resolves N1/N2"},
-    {"wake_min", &NightMetrics::wake_min, "min", "all Wake in the window"},
-    {"unscored_min", &NightMetrics::unscored_min, "min", "all Unscored in the window"},
-    {"light_pct", &NightMetrics::light_pct, "%", "100 light / tst"},
-    {"deep_pct", &NightMetrics::deep_pct, "%", "100 deep / tst"},
-    {"rem_pct", &NightMetrics::rem_pct, "%", "100 rem / tst"},
-    {"n1_pct", &NightMetrics::n1_pct, "%", "100 n1 / tst"},
-    {"n2_pct", &NightMetrics::n2_pct, "%", "100 n2 / tst"},
-    {"staged_fraction", &NightMetrics::staged_fraction, "fraction", "(light + deep + rem) / tst"},
-    {"rem_latency_min", &NightMetrics::rem_latency_min, "min", "first REM - onset (AASM)"},
-    {"rem_latency_from_bed_min", &NightMetrics::rem_latency_from_bed_min, "min", "first REM - W0 (YASA Lat_REM)"},
-    {"deep_latency_min", &NightMetrics::deep_latency_min, "min", "first Deep - onset"},
-    {"awakenings", &NightMetrics::awakenings, "count", "Wake runs inside the sleep period"},
-    {"awakenings_5min", &NightMetrics::awakenings_5min, "count", "Wake runs of >= 5 min inside the sleep period"},
-    {"longest_wake_min", &NightMetrics::longest_wake_min, "min", "longest Wake run inside the sleep period"},
-    {"mean_wake_episode_min", &NightMetrics::mean_wake_episode_min, "min", "mean Wake run inside the sleep period"},
-    {"sfi_per_h", &NightMetrics::sfi_per_h, "/h", "sleep -> Wake transitions per hour of TST"},
-    {"stage_shifts", &NightMetrics::stage_shifts, "count", "changes between scored stages inside the sleep period"},
-    {"stage_shift_index", &NightMetrics::stage_shift_index, "/h", "stage shifts per hour of TST"},
-    {"deep_bouts", &NightMetrics::deep_bouts, "count", "Deep runs inside the sleep period"},
-    {"rem_bouts", &NightMetrics::rem_bouts, "count", "REM runs inside the sleep period"},
-    {"longest_deep_bout_min", &NightMetrics::longest_deep_bout_min, "min", "longest Deep run"},
-    {"longest_rem_bout_min", &NightMetrics::longest_rem_bout_min, "min", "longest REM run"},
-    {"nrem_cycles", &NightMetrics::nrem_cycles, "count", "complete NREM-REM cycles"},
-    {"mean_cycle_min", &NightMetrics::mean_cycle_min, "min", "mean duration of complete cycles"},
+    {"tib_min", &NightMetrics::tib_min, "min", "time in bed: W1 - W0", 0, "Time in bed", "TIB", 1, 0, false, ""},
+    {"tst_min", &NightMetrics::tst_min, "min", "total sleep time: sleep stages in the window", 0, "Total sleep time", "TST", 2, 2, false, ""},
+    {"spt_min", &NightMetrics::spt_min, "min", "sleep period: final_wake - onset", 0, "Sleep period time", "", 0, 0, false, ""},
+    {"sol_min", &NightMetrics::sol_min, "min", "sleep-onset latency: onset - W0", 0, "Sleep-onset latency", "SOL", 4, 1, false, ""},
+    {"waso_min", &NightMetrics::waso_min, "min", "Wake inside the sleep period", 0, "Wake after sleep onset", "WASO", 5, 4, false, ""},
+    {"waso_total_min", &NightMetrics::waso_total_min, "min", "tib - sol - tst (wake and unscored after onset)", 0, "", "", 0, 0, false, ""},
+    {"wake_after_final_min", &NightMetrics::wake_after_final_min, "min", "W1 - final_wake", 0, "", "", 0, 0, false, ""},
+    {"se_pct", &NightMetrics::se_pct, "%", "sleep efficiency: 100 tst / tib", 1, "Sleep efficiency", "SE%", 3, 3, false, ""},
+    {"sme_pct", &NightMetrics::sme_pct, "%", "sleep maintenance efficiency: 100 tst / spt", 1, "", "", 0, 0, false, ""},
+    {"light_min", &NightMetrics::light_min, "min", "N1 + N2 + Light", 0, "", "", 0, 0, false, ""},
+    {"deep_min", &NightMetrics::deep_min, "min", "Deep (N3)", 0, "", "", 0, 0, false, kDeepCaveat},
+    {"rem_min", &NightMetrics::rem_min, "min", "REM", 0, "", "", 0, 0, false, ""},
+    {"asleep_unstaged_min", &NightMetrics::asleep_unstaged_min, "min", "sleep without stage", 0, "", "", 0, 0, false, ""},
+    {"n1_min", &NightMetrics::n1_min, "min", "N1, where the source resolves N1/N2", 0, "", "", 0, 0, false, ""},
+    {"n2_min", &NightMetrics::n2_min, "min", "N2, where the source resolves N1/N2", 0, "", "", 0, 0, false, ""},
+    {"wake_min", &NightMetrics::wake_min, "min", "all Wake in the window", 0, "", "", 0, 0, false, ""},
+    {"unscored_min", &NightMetrics::unscored_min, "min", "all Unscored in the window", 0, "", "", 0, 0, false, ""},
+    {"light_pct", &NightMetrics::light_pct, "%", "100 light / tst", 1, "Light sleep share", "light%", 8, 0, true, ""},
+    {"deep_pct", &NightMetrics::deep_pct, "%", "100 deep / tst", 1, "Deep sleep share", "deep%", 6, 5, true, kDeepCaveat},
+    {"rem_pct", &NightMetrics::rem_pct, "%", "100 rem / tst", 1, "REM sleep share", "REM%", 7, 6, true, ""},
+    {"n1_pct", &NightMetrics::n1_pct, "%", "100 n1 / tst", 1, "", "", 0, 0, true, ""},
+    {"n2_pct", &NightMetrics::n2_pct, "%", "100 n2 / tst", 1, "", "", 0, 0, true, ""},
+    {"staged_fraction", &NightMetrics::staged_fraction, "fraction", "(light + deep + rem) / tst", 2, "", "", 0, 0, false, ""},
+    {"rem_latency_min", &NightMetrics::rem_latency_min, "min", "first REM - onset (AASM)", 0, "REM latency", "", 0, 10, false, ""},
+    {"rem_latency_from_bed_min", &NightMetrics::rem_latency_from_bed_min, "min", "first REM - W0 (YASA Lat_REM)", 0, "", "", 0, 0, false, ""},
+    {"deep_latency_min", &NightMetrics::deep_latency_min, "min", "first Deep - onset", 0, "Deep sleep latency", "", 0, 0, false, ""},
+    {"awakenings", &NightMetrics::awakenings, "count", "Wake runs inside the sleep period", 0, "Awakenings", "", 0, 0, false, ""},
+    {"awakenings_5min", &NightMetrics::awakenings_5min, "count", "Wake runs of >= 5 min inside the sleep period", 0, "Awakenings of 5+ min", "awak5", 9, 7, false, ""},
+    {"longest_wake_min", &NightMetrics::longest_wake_min, "min", "longest Wake run inside the sleep period", 0, "", "", 0, 0, false, ""},
+    {"mean_wake_episode_min", &NightMetrics::mean_wake_episode_min, "min", "mean Wake run inside the sleep period", 0, "", "", 0, 0, false, ""},
+    {"sfi_per_h", &NightMetrics::sfi_per_h, "/h", "sleep -> Wake transitions per hour of TST", 1, "Sleep fragmentation index", "SFI/h", 10, 8, false, ""},
+    {"stage_shifts", &NightMetrics::stage_shifts, "count", "changes between scored stages inside the sleep period", 0, "", "", 0, 0, false, ""},
+    {"stage_shift_index", &NightMetrics::stage_shift_index, "/h", "stage shifts per hour of TST", 1, "Stage shifts per hour", "", 0, 9, false, ""},
+    {"deep_bouts", &NightMetrics::deep_bouts, "count", "Deep runs inside the sleep period", 0, "", "", 0, 0, false, ""},
+    {"rem_bouts", &NightMetrics::rem_bouts, "count", "REM runs inside the sleep period", 0, "", "", 0, 0, false, ""},
+    {"longest_deep_bout_min", &NightMetrics::longest_deep_bout_min, "min", "longest Deep run", 0, "", "", 0, 0, false, ""},
+    {"longest_rem_bout_min", &NightMetrics::longest_rem_bout_min, "min", "longest REM run", 0, "", "", 0, 0, false, ""},
+    {"nrem_cycles", &NightMetrics::nrem_cycles, "count", "complete NREM-REM cycles", 0, "", "cycles", 11, 0, false, ""},
+    {"mean_cycle_min", &NightMetrics::mean_cycle_min, "min", "mean duration of complete cycles", 0, "", "", 0, 0, false, ""},
 };
 }  // namespace
 
@@ -314,6 +322,17 @@ const MetricInfo* find_metric(std::string_view name) {
         if (info.name == name) return &info;
     }
     return nullptr;
+}
+
+std::string_view display_name(const MetricInfo& info) { return info.display.empty() ? info.name : info.display; }
+
+std::vector<const MetricInfo*> table_metrics() {
+    std::vector<const MetricInfo*> out;
+    for (const MetricInfo& info : kMetrics)
+        if (info.table_column > 0) out.push_back(&info);
+    std::sort(out.begin(), out.end(),
+              [](const MetricInfo* a, const MetricInfo* b) { return a->table_column < b->table_column; });
+    return out;
 }
 
 std::string onset_local(const NightMetrics& m) {

@@ -6,6 +6,7 @@
     intake = sa.read_intake("intake.csv")
     cmp = sa.compare(nights, intake)      # .table(), .summary, .warnings; repr in plain words
     sa.plot.trend(df, "deep_pct", comparison=cmp)
+    html = sa.report(nights, intake, "report.html")  # the page of `sleeparch report`
 
 The heavy work (import, night assembly, metrics, comparison) runs in the C++
 core (``sleeparch._core``) with the GIL released, so threads scale.
@@ -14,7 +15,8 @@ from . import _core, plot  # plot imports matplotlib only when drawing
 from ._core import IoError, ParseError, UsageError
 from .comparison import Comparison, compare, serum
 from .intake import Intake, link, read_intake
-from .nights import STAGES, Night, NightSet, formats, load, metric_info
+from .nights import NIGHT_FIELDS, STAGES, Night, NightSet, formats, load, metric_info
+from .report import report
 
 __version__ = "0.1.0"
 
@@ -27,6 +29,7 @@ __all__ = [
     "Intake",
     "IoError",
     "Night",
+    "NIGHT_FIELDS",
     "NightSet",
     "ParseError",
     "STAGES",
@@ -38,6 +41,7 @@ __all__ = [
     "metric_info",
     "plot",
     "read_intake",
+    "report",
     "serum",
 ]
 

@@ -101,7 +101,7 @@ def link(nights, intake) -> pd.DataFrame:
     intake = _intake_for(nights, intake)
     c = _core.link(nights._loaded, intake._log)
     idx = nights._indices
-    cols = nights._loaded.columns()
+    cols = nights._loaded.columns()["columns"]
     return pd.DataFrame(
         {
             "date": [parse_date(cols["date"][i]) for i in idx],

@@ -12,12 +12,18 @@ from ._time import fixed_zone, local_column, local_timestamp, parse_date
 STAGES = {code: name for code, name, _short in _core.stages()}
 _SHORT = {code: short for code, _name, short in _core.stages()}
 _METRICS = _core.scalar_metrics()
-_INSTANTS = ("onset", "final_wake", "midpoint")
+#: The night-row schema: (name, kind, description), the columns of ``NightSet.metrics()``
+#: in order, as ``sleeparch nights --format csv`` (and the JSON, which adds ``transitions``).
+NIGHT_FIELDS = [f for f in _core.night_fields() if f[1] != "transitions"]
+_INSTANTS = ("onset_local", "final_wake_local", "midpoint_local")
 
 
 def metric_info() -> pd.DataFrame:
-    """Every scalar metric: name, unit and the definition it uses (METRICS.md section 2)."""
-    return pd.DataFrame(_METRICS, columns=["metric", "unit", "description"])
+    """The metric table: every scalar metric with its unit, the definition it uses
+    (METRICS.md section 2), decimals shown, display name, position in the default
+    comparison (0: not compared by default), stage-share flag and caveat."""
+    df = pd.DataFrame(_METRICS).rename(columns={"name": "metric"})
+    return df[["metric", "unit", "description", "decimals", "display", "compare_default", "share", "caveat"]]
 
 
 def formats() -> pd.DataFrame:
@@ -86,7 +92,7 @@ def load(
         session_gap_min=int(session_gap),
     )
     lo, hi = _day(from_date, "from_date"), _day(to_date, "to_date")
-    cols = loaded.columns() if (lo or hi or not naps) else {}
+    cols = loaded.columns()["columns"] if (lo or hi or not naps) else {}
     dates = cols["date"] if (lo or hi) else None
     nap = cols["is_nap"] if not naps else None
     keep = []
@@ -143,32 +149,32 @@ class NightSet:
     def metrics(self) -> pd.DataFrame:
         """One row per night: label date, source, every scalar metric, clock times.
 
-        onset, final_wake, midpoint, window_start and window_end are tz-aware
-        Timestamps at each night's own UTC offset (object dtype when the offset
-        changes across nights, as at a DST change). NaN where a metric is undefined.
+        The columns are the night-row schema (``sa.NIGHT_FIELDS``), the same names and
+        order as ``sleeparch nights --format csv``: onset_local, final_wake_local,
+        midpoint_local, window_start_local and window_end_local are tz-aware Timestamps
+        at each night's own UTC offset (object dtype when the offset changes across
+        nights, as at a DST change). NaN where a metric is undefined.
         """
-        cols = self._loaded.columns()
+        got = self._loaded.columns()
+        cols, offsets = got["columns"], got["offsets"]
         idx = np.asarray(self._indices, dtype=np.int64)
-        offsets = np.asarray(cols["utc_offset_min"])[idx]
 
         def pick(name):
             v = cols[name]
             return np.asarray(v)[idx] if isinstance(v, np.ndarray) else [v[i] for i in idx]
 
-        data = {
-            "date": [parse_date(d) for d in pick("date")],
-            "source": pick("source"),
-            "source_version": pick("source_version"),
-            "is_nap": np.asarray(pick("is_nap"), dtype=bool),
-            "summary_only": np.asarray(pick("summary_only"), dtype=bool),
-            "utc_offset_min": offsets,
-        }
-        for name, _unit, _desc in _METRICS:
-            data[name] = pick(name)
-        for name in _INSTANTS:
-            data[name] = local_column(pick(name), offsets)
-        data["window_start"] = local_column(pick("window_start").astype(float), offsets)
-        data["window_end"] = local_column(pick("window_end").astype(float), offsets)
+        data = {}
+        for name, kind, _desc in NIGHT_FIELDS:
+            if kind == "text" and name == "date":
+                data[name] = [parse_date(d) for d in pick(name)]
+            elif kind == "flag":
+                data[name] = np.asarray(pick(name), dtype=bool)
+            elif kind == "instant":
+                data[name] = local_column(pick(name), np.asarray(offsets[name])[idx])
+            elif kind == "text_list":
+                data[name] = [list(v) for v in pick(name)]
+            else:
+                data[name] = pick(name)
         return pd.DataFrame(data)
 
     def summary(self) -> pd.DataFrame:
@@ -199,7 +205,7 @@ class NightSet:
     def __repr__(self):
         if not self._indices:
             return "<NightSet | 0 nights>"
-        dates = self._loaded.columns()["date"]
+        dates = self._loaded.columns()["columns"]["date"]
         first, last = dates[self._indices[0]], dates[self._indices[-1]]
         naps = sum(1 for n in self if n.is_nap)
         sources = sorted({n.source for n in self})
@@ -280,8 +286,9 @@ class Night:
         )
 
     def sleep_statistics(self) -> dict:
-        """Every scalar metric by name (NaN where undefined), plus onset, final_wake and
-        midpoint as tz-aware Timestamps and the 6x6 30-s transition counts."""
+        """Every scalar metric by name (NaN where undefined), plus onset_local,
+        final_wake_local and midpoint_local as tz-aware Timestamps and the 6x6 30-s
+        transition counts."""
         m = dict(self._loaded.metrics(self._index))
         off = m.pop("utc_offset_min")
         for name in _INSTANTS:

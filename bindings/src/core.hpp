@@ -1,5 +1,7 @@
-// What the Python module holds between calls: loaded nights with their
-// metrics, and intake logs. Only files under bindings/ include pybind11.
+// The Python module's view of the library API (sleeparch/api.hpp): loaded
+// sessions and intake logs held between calls. Only files under bindings/
+// include pybind11; each register_*.cpp binds one area and translates
+// arguments and results, nothing else.
 #pragma once
 
 #include <memory>
@@ -9,38 +11,28 @@
 
 #include <pybind11/pybind11.h>
 
-#include "sleeparch/assembly.hpp"
-#include "sleeparch/importers/import.hpp"
-#include "sleeparch/importers/intake_log.hpp"
-#include "sleeparch/metrics.hpp"
-#include "sleeparch/model.hpp"
+#include "sleeparch/api.hpp"
 
 namespace sleeparch::python {
 
 namespace py = pybind11;
 
-// Every night assembly found (main sleeps and naps, by window start) and
-// `metrics[i]` of `nights[i]`; selections (naps, dates) are made in Python so
-// that linking and the comparison see the same nights as the CLI.
-struct Loaded {
-    std::vector<Night> nights;
-    std::vector<NightMetrics> metrics;
-    std::vector<Warning> warnings;  // import, then assembly
-    importers::ImportReport report;
-    AssemblyStats stats;
-};
+// Every night assembly found (main sleeps and naps, by window start) with
+// its metrics; selections (naps, dates) are made in Python so that linking
+// and the comparison see the same nights as the CLI.
+using Loaded = api::Session;
+using Intake = api::Intake;
 
-struct Intake {
-    importers::IntakeLog log;
-    std::string path;
-};
-
-// "file:line: message" as the CLI prints warnings.
-std::string warning_text(const Warning& w);
+// The comparison's keyword arguments (sa.compare, sa.report) as options;
+// throws UsageError.
+CompareOptions compare_options(const std::string& baseline, const std::string& treatment, const std::string& post,
+                               int washout, const std::vector<std::string>& metrics, std::uint64_t seed,
+                               std::size_t resamples, const std::string& primary, unsigned threads);
 
 void register_errors(py::module_& m);
 void register_nights(py::module_& m);
 void register_intake(py::module_& m);
 void register_comparison(py::module_& m);
+void register_report(py::module_& m);
 
 }  // namespace sleeparch::python

@@ -1,4 +1,4 @@
-// sleeparch._core: a thin layer over the C++ libraries. The pure-Python
+// sleeparch._core: a thin layer over the library API (sleeparch/api.hpp). The pure-Python
 // package `sleeparch` builds pandas objects and plots on top of it.
 #include "core.hpp"
 
@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
     sleeparch::python::register_nights(m);
     sleeparch::python::register_intake(m);
     sleeparch::python::register_comparison(m);
+    sleeparch::python::register_report(m);
 }

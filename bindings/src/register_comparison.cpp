@@ -20,12 +20,11 @@ py::object to_python(const ComparisonResult& r) {
     return py::module_::import("json").attr("loads")(comparison_json(r).dump());
 }
 
-py::object compare(const Loaded& d, const std::shared_ptr<Intake>& intake, const std::string& baseline,
-                 const std::string& treatment, const std::string& post, int washout,
-                 const std::vector<std::string>& metrics, std::uint64_t seed, std::size_t resamples,
-                 const std::string& primary, unsigned threads) {
-    if (!intake && (baseline.empty() || treatment.empty()))
-        throw UsageError("compare needs an intake log, or both baseline and treatment");
+}  // namespace
+
+CompareOptions compare_options(const std::string& baseline, const std::string& treatment, const std::string& post,
+                               int washout, const std::vector<std::string>& metrics, std::uint64_t seed,
+                               std::size_t resamples, const std::string& primary, unsigned threads) {
     if (washout < 0 || washout > 365) throw UsageError("compare: washout must be 0 to 365 nights");
     if (resamples < 100 || resamples > 10'000'000) throw UsageError("compare: resamples must be 100 to 10,000,000");
     CompareOptions opt;
@@ -38,19 +37,21 @@ py::object compare(const Loaded& d, const std::shared_ptr<Intake>& intake, const
     opt.resamples = resamples;
     opt.primary = primary;
     opt.threads = threads;
+    return opt;
+}
 
+namespace {
+
+py::object compare(const Loaded& d, const std::shared_ptr<Intake>& intake, const std::string& baseline,
+                 const std::string& treatment, const std::string& post, int washout,
+                 const std::vector<std::string>& metrics, std::uint64_t seed, std::size_t resamples,
+                 const std::string& primary, unsigned threads) {
+    const CompareOptions opt =
+        compare_options(baseline, treatment, post, washout, metrics, seed, resamples, primary, threads);
     ComparisonResult result;
     {
         py::gil_scoped_release release;
-        std::vector<Dose> doses;
-        std::vector<SerumResult> serum;
-        if (intake) {
-            doses = intake->log.doses;
-            if (!intake->log.local_time_doses.empty())
-                assume_night_offsets(doses, intake->log.local_time_doses, d.nights);
-            serum = intake->log.serum;
-        }
-        result = compare_periods(d.nights, d.metrics, doses, opt, serum);
+        result = api::compare(d, intake.get(), opt);
     }
     return to_python(result);
 }
@@ -59,9 +60,9 @@ py::object compare(const Loaded& d, const std::shared_ptr<Intake>& intake, const
 
 void register_comparison(py::module_& m) {
     m.def("compare", &compare, py::arg("loaded"), py::arg("intake").none(true), py::arg("baseline") = "",
-          py::arg("treatment") = "", py::arg("post") = "", py::arg("washout") = 7,
-          py::arg("metrics") = std::vector<std::string>{}, py::arg("seed") = 20240301ull,
-          py::arg("resamples") = 10000, py::arg("primary") = "", py::arg("threads") = 0u,
+          py::arg("treatment") = "", py::arg("post") = "", py::arg("washout") = CompareOptions{}.washout_nights,
+          py::arg("metrics") = std::vector<std::string>{}, py::arg("seed") = CompareOptions{}.seed,
+          py::arg("resamples") = CompareOptions{}.resamples, py::arg("primary") = "", py::arg("threads") = 0u,
           "Before/after comparison (METRICS.md section 5); the GIL is released while it runs");
     m.def("default_comparison_metrics", []() {
         std::vector<std::string> out;

@@ -18,16 +18,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::shared_ptr<Intake> read_intake(const std::string& path, const std::string& tz) {
-    importers::ImportOptions opts;
-    if (!tz.empty()) {
-        if (auto off = parse_utc_offset(tz)) opts.tz_offset_min = *off;
-        else opts.tz_name = tz;
-    }
-    auto out = std::make_shared<Intake>();
-    out->path = path;
     py::gil_scoped_release release;
-    out->log = importers::read_intake(path, opts);
-    return out;
+    return std::make_shared<Intake>(api::read_intake(path, tz));
 }
 
 py::dict serum_dict(const SerumReading& r) {
@@ -88,19 +80,11 @@ py::dict dose_columns(const Intake& in) {
     return o;
 }
 
-// The doses with clock times without offset given the offset of the nearest
-// night, as `nights --intake` and `compare --intake` do.
-std::vector<Dose> doses_for(const Intake& in, const std::vector<Night>& nights) {
-    std::vector<Dose> doses = in.log.doses;
-    if (!in.log.local_time_doses.empty()) assume_night_offsets(doses, in.log.local_time_doses, nights);
-    return doses;
-}
-
 py::dict link(const Loaded& d, const Intake& in) {
     LinkResult links;
     {
         py::gil_scoped_release release;
-        links = link_nights(d.nights, d.metrics, doses_for(in, d.nights));
+        links = api::link(d, in);
     }
     std::vector<double> mg, supplement, to_onset, mean7;
     std::vector<std::vector<std::string>> tags;
@@ -147,18 +131,15 @@ void register_intake(py::module_& m) {
                                })
         .def_property_readonly("warnings", [](const Intake& in) {
             std::vector<std::string> out;
-            for (const Warning& w : in.log.warnings) out.push_back(warning_text(w));
+            for (const Warning& w : in.log.warnings) out.push_back(api::warning_text(w));
             return out;
         });
     m.def("read_intake", &read_intake, py::arg("path"), py::arg("tz") = "",
           "Reads an intake log (CSV/JSON) or an export with magnesium records");
     m.def("link", &link, py::arg("loaded"), py::arg("intake"),
           "Doses linked to every loaded night (columns parallel to the nights)");
-    m.def("serum", [](double value, const std::string& unit) {
-        const auto u = parse_serum_unit(unit);
-        if (!u) throw UsageError("serum: unknown unit \"" + unit + "\"; expected mmol/L, mg/dL or mEq/L");
-        return serum_dict(interpret_serum(value, *u));
-    }, py::arg("value"), py::arg("unit"), "Interprets a serum magnesium result");
+    m.def("serum", [](double value, const std::string& unit) { return serum_dict(api::serum(value, unit)); },
+          py::arg("value"), py::arg("unit"), "Interprets a serum magnesium result");
 }
 
 }  // namespace sleeparch::python

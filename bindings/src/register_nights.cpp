@@ -11,8 +11,8 @@
 #include "core.hpp"
 #include "sleeparch/error.hpp"
 #include "sleeparch/stage.hpp"
-#include "sleeparch/summary.hpp"
 #include "sleeparch/time.hpp"
+#include "sleeparch/metrics.hpp"
 
 namespace sleeparch::python {
 
@@ -27,54 +27,26 @@ py::array_t<T> to_array(const std::vector<T>& v) {
     return a;
 }
 
-double instant(const std::optional<UtcSeconds>& t) { return t ? static_cast<double>(*t) : kNaN; }
-
-std::map<std::string, Stage> stage_map(const std::map<std::string, std::string>& labels) {
-    std::map<std::string, Stage> out;
-    for (const auto& [code, label] : labels) {
-        auto stage = parse_stage_label(label);
-        if (!stage) throw UsageError("stage_map: \"" + label + "\" is not a stage label");
-        out[code] = *stage;
-    }
-    return out;
-}
+double utc_or_nan(const std::optional<UtcSeconds>& t) { return t ? static_cast<double>(*t) : kNaN; }
 
 std::shared_ptr<Loaded> load(const std::vector<std::string>& paths, const std::string& tz,
                              const std::string& input_format, int epoch_s, const std::string& start,
-                             const std::string& column, const std::map<std::string, std::string>& labels,
+                             const std::string& column, const std::map<std::string, std::string>& stage_map,
                              bool restless_as_asleep, const std::vector<std::string>& prefer,
                              int session_gap_min) {
-    if (paths.empty()) throw UsageError("load: no paths given");
-    if (epoch_s < 0 || epoch_s > 3600) throw UsageError("load: epoch must be 1 to 3600 seconds");
-    if (session_gap_min < 1 || session_gap_min > 24 * 60)
-        throw UsageError("load: session_gap must be 1 to 1440 minutes");
-    if (!input_format.empty() && !importers::find_importer(input_format))
-        throw UsageError("load: unknown format \"" + input_format + "\" (see sleeparch.formats())");
-    importers::ImportOptions opts;
-    if (!tz.empty()) {
-        if (auto off = parse_utc_offset(tz)) opts.tz_offset_min = *off;
-        else opts.tz_name = tz;
-    }
+    api::LoadOptions opts;
+    opts.paths = paths;
+    opts.tz = tz;
+    opts.input_format = input_format;
     opts.epoch_s = epoch_s;
     opts.start = start;
     opts.column = column;
-    opts.integer_map = stage_map(labels);
-    opts.fitbit_restless_as_asleep = restless_as_asleep;
-    AssemblyOptions aopts;
-    aopts.session_gap_min = session_gap_min;
-    aopts.source_preference = prefer;
-
-    auto data = std::make_shared<Loaded>();
+    opts.stage_map = stage_map;
+    opts.restless_as_asleep = restless_as_asleep;
+    opts.prefer = prefer;
+    opts.session_gap_min = session_gap_min;
     py::gil_scoped_release release;
-    ImportBatch batch = importers::import_paths(paths, opts, &data->report, input_format);
-    AssemblyResult assembly = assemble_nights(batch, aopts);
-    data->nights = std::move(assembly.nights);
-    data->warnings = std::move(batch.warnings);
-    data->warnings.insert(data->warnings.end(), assembly.warnings.begin(), assembly.warnings.end());
-    data->stats = assembly.stats;
-    data->metrics.reserve(data->nights.size());
-    for (const Night& n : data->nights) data->metrics.push_back(compute_metrics(n));
-    return data;
+    return std::make_shared<Loaded>(api::load(opts));
 }
 
 const Night& night_at(const Loaded& d, std::size_t i) {
@@ -82,58 +54,60 @@ const Night& night_at(const Loaded& d, std::size_t i) {
     return d.nights[i];
 }
 
-// One column per field over all nights.
+// The night-row schema (api::night_fields) as columns over all nights:
+// instants as UTC seconds (NaN when undefined) with their offsets in
+// `offsets[name]`; every field but the transition matrix.
+class Columns final : public api::NightRowVisitor {
+public:
+    std::map<std::string, std::vector<std::string>, std::less<>> texts;
+    std::map<std::string, std::vector<bool>, std::less<>> flags;
+    std::map<std::string, std::vector<std::int64_t>, std::less<>> integers;
+    std::map<std::string, std::vector<double>, std::less<>> numbers, instants;
+    std::map<std::string, std::vector<std::int32_t>, std::less<>> offsets;
+    std::map<std::string, std::vector<std::vector<std::string>>, std::less<>> lists;
+    void text(std::string_view n, const std::string& v) override { at(texts, n).push_back(v); }
+    void flag(std::string_view n, bool v) override { at(flags, n).push_back(v); }
+    void integer(std::string_view n, std::int64_t v) override { at(integers, n).push_back(v); }
+    void number(std::string_view n, double v, int) override { at(numbers, n).push_back(v); }
+    void instant(std::string_view n, std::optional<UtcSeconds> t, std::int32_t off) override {
+        at(instants, n).push_back(utc_or_nan(t));
+        at(offsets, n).push_back(off);
+    }
+    void text_list(std::string_view n, const std::vector<std::string>& v) override { at(lists, n).push_back(v); }
+    void transitions(std::string_view, const TransitionMatrix*) override {}
+
+private:
+    template <class Map>
+    static typename Map::mapped_type& at(Map& map, std::string_view name) {
+        auto it = map.find(name);
+        if (it == map.end()) it = map.emplace(std::string(name), typename Map::mapped_type{}).first;
+        return it->second;
+    }
+};
+
 py::dict columns(const Loaded& d) {
-    const std::size_t n = d.nights.size();
-    std::vector<std::string> date, source, format, name, device, version;
-    std::vector<bool> is_nap, summary_only;
-    std::vector<std::int32_t> offset, epoch;
-    std::vector<std::int64_t> w0, w1;
-    std::vector<double> onset, final_wake, midpoint;
-    std::vector<std::vector<std::string>> dropped;
-    for (std::size_t i = 0; i < n; ++i) {
-        const Night& night = d.nights[i];
-        const NightMetrics& m = d.metrics[i];
-        date.push_back(format_date(night.label_date));
-        source.push_back(night.source.label());
-        format.push_back(night.source.format);
-        name.push_back(night.source.name);
-        device.push_back(night.source.device);
-        version.push_back(night.source.version);
-        is_nap.push_back(night.is_nap);
-        summary_only.push_back(night.summary_only);
-        offset.push_back(night.utc_offset_min);
-        epoch.push_back(night.epoch_s);
-        w0.push_back(night.window_start);
-        w1.push_back(night.window_end);
-        onset.push_back(instant(m.onset));
-        final_wake.push_back(instant(m.final_wake));
-        midpoint.push_back(instant(m.midpoint));
-        dropped.push_back(night.provenance.dropped_sources);
+    Columns c;
+    for (std::size_t i = 0; i < d.nights.size(); ++i) api::visit_night_row(d.nights[i], d.metrics[i], c);
+    py::dict out, offsets;
+    for (const api::NightField& f : api::night_fields()) {
+        const std::string name(f.name);
+        switch (f.kind) {
+            case api::FieldKind::Text: out[py::str(name)] = c.texts[name]; break;
+            case api::FieldKind::Flag: out[py::str(name)] = c.flags[name]; break;
+            case api::FieldKind::Integer: out[py::str(name)] = to_array(c.integers[name]); break;
+            case api::FieldKind::Number: out[py::str(name)] = to_array(c.numbers[name]); break;
+            case api::FieldKind::Instant:
+                out[py::str(name)] = to_array(c.instants[name]);
+                offsets[py::str(name)] = to_array(c.offsets[name]);
+                break;
+            case api::FieldKind::TextList: out[py::str(name)] = c.lists[name]; break;
+            case api::FieldKind::Transitions: break;
+        }
     }
-    py::dict out;
-    out["date"] = date;
-    out["source"] = source;
-    out["source_format"] = format;
-    out["source_name"] = name;
-    out["source_device"] = device;
-    out["source_version"] = version;
-    out["is_nap"] = is_nap;
-    out["summary_only"] = summary_only;
-    out["utc_offset_min"] = to_array(offset);
-    out["epoch_s"] = to_array(epoch);
-    out["window_start"] = to_array(w0);
-    out["window_end"] = to_array(w1);
-    for (const MetricInfo& info : scalar_metrics()) {
-        std::vector<double> v(n);
-        for (std::size_t i = 0; i < n; ++i) v[i] = d.metrics[i].*(info.member);
-        out[py::str(std::string(info.name))] = to_array(v);
-    }
-    out["onset"] = to_array(onset);
-    out["final_wake"] = to_array(final_wake);
-    out["midpoint"] = to_array(midpoint);
-    out["dropped_sources"] = dropped;
-    return out;
+    py::dict result;
+    result["columns"] = out;
+    result["offsets"] = offsets;
+    return result;
 }
 
 py::dict night_info(const Loaded& d, std::size_t i) {
@@ -173,9 +147,9 @@ py::dict night_metrics(const Loaded& d, std::size_t i) {
     py::dict out;
     for (const MetricInfo& info : scalar_metrics()) out[py::str(std::string(info.name))] = m.*(info.member);
     auto opt = [](const std::optional<UtcSeconds>& t) { return t ? py::object(py::int_(*t)) : py::object(py::none()); };
-    out["onset"] = opt(m.onset);
-    out["final_wake"] = opt(m.final_wake);
-    out["midpoint"] = opt(m.midpoint);
+    out["onset_local"] = opt(m.onset);
+    out["final_wake_local"] = opt(m.final_wake);
+    out["midpoint_local"] = opt(m.midpoint);
     out["utc_offset_min"] = m.utc_offset_min;
     py::array_t<std::int64_t> tr({kTransitionCategories, kTransitionCategories});
     auto r = tr.mutable_unchecked<2>();
@@ -210,21 +184,14 @@ py::array_t<std::int8_t> epochs(const Loaded& d, std::size_t i, int epoch_s) {
 // metric n, mean, SD, median, quartiles and IQR; the pooled transition
 // matrix; SRI, onset and midpoint circular SDs and social jetlag (main sleeps).
 py::dict summary(const Loaded& d, const std::vector<std::size_t>& indices) {
-    std::vector<Night> nights;
-    std::vector<NightMetrics> metrics;
-    for (std::size_t i : indices) {
-        nights.push_back(night_at(d, i));
-        metrics.push_back(d.metrics[i]);
-    }
-    std::vector<MetricSummary> sums;
-    TransitionMatrix pooled{};
-    Regularity reg{};
+    api::Summary sum;
     {
         py::gil_scoped_release release;
-        sums = summarize(metrics);
-        pooled = pooled_transitions(metrics);
-        reg = regularity(nights, metrics);
+        sum = api::summarize(d, indices);
     }
+    const auto& sums = sum.metrics;
+    const TransitionMatrix& pooled = sum.transitions;
+    const Regularity& reg = sum.regularity;
     py::dict columns;
     std::vector<std::string> names;
     std::vector<std::int64_t> n;
@@ -282,7 +249,7 @@ void register_nights(py::module_& m) {
         .def_property_readonly("warnings",
                                [](const Loaded& d) {
                                    std::vector<std::string> out;
-                                   for (const Warning& w : d.warnings) out.push_back(warning_text(w));
+                                   for (const Warning& w : d.warnings) out.push_back(api::warning_text(w));
                                    return out;
                                })
         .def_property_readonly("imported", [](const Loaded& d) { return d.report.imported; })
@@ -309,11 +276,30 @@ void register_nights(py::module_& m) {
           "Imports files, folders and zips, assembles nights and computes their metrics (the GIL is released)");
 
     m.def("scalar_metrics", []() {
-        std::vector<std::tuple<std::string, std::string, std::string>> out;
-        for (const MetricInfo& info : scalar_metrics())
-            out.emplace_back(std::string(info.name), std::string(info.unit), std::string(info.description));
+        py::list out;
+        for (const MetricInfo& info : scalar_metrics()) {
+            py::dict o;
+            o["name"] = std::string(info.name);
+            o["unit"] = std::string(info.unit);
+            o["description"] = std::string(info.description);
+            o["decimals"] = info.decimals;
+            o["display"] = std::string(display_name(info));
+            o["compare_default"] = info.compare_default;
+            o["share"] = info.share;
+            o["caveat"] = std::string(info.caveat);
+            out.append(o);
+        }
         return out;
-    });
+    }, "The metric table: every scalar metric with unit, definition, decimals, display name, default-compare "
+       "position, stage-share flag and caveat");
+    m.def("night_fields", []() {
+        py::list out;
+        for (const api::NightField& f : api::night_fields()) {
+            static const char* kinds[] = {"text", "flag", "integer", "number", "instant", "text_list", "transitions"};
+            out.append(py::make_tuple(std::string(f.name), kinds[static_cast<int>(f.kind)], std::string(f.description)));
+        }
+        return out;
+    }, "The night-row schema: (name, kind, description) in column order, as the CLI's CSV and JSON");
     m.def("stages", []() {
         std::vector<std::tuple<int, std::string, std::string>> out;
         for (Stage s : kAllStages)
@@ -327,8 +313,7 @@ void register_nights(py::module_& m) {
     });
     m.def("formats", []() {
         std::vector<std::tuple<std::string, std::string, std::string>> out;
-        for (const importers::Importer* imp : importers::registry())
-            out.emplace_back(std::string(imp->id()), std::string(imp->description()), std::string(imp->recognition()));
+        for (const api::FormatInfo& f : api::formats()) out.emplace_back(f.id, f.reads, f.recognised_by);
         return out;
     });
 }

@@ -91,4 +91,12 @@ std::string TimeZone::name() const {
     return format_offset(fixed_min_);
 }
 
+void set_time_zone(ImportOptions& options, std::string_view text) {
+    const TimeZone tz = TimeZone::parse(text);
+    options.tz_offset_min.reset();
+    options.tz_name.clear();
+    if (tz.is_fixed()) options.tz_offset_min = tz.offset_at_utc(0);
+    else options.tz_name = std::string(text);
+}
+
 }  // namespace sleeparch::importers

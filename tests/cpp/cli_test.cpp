@@ -1,6 +1,8 @@
 // The sleeparch command: known answers through JSON, exit codes, messages, files.
 #include <gtest/gtest.h>
 
+#include "sleeparch/api.hpp"
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -58,9 +60,34 @@ TEST_F(Cli, CsvHasEveryMetricColumn) {
     const auto r = run_cli({"nights", f.string(), "--format", "csv"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const std::string header = r.out.substr(0, r.out.find('\n'));
-    EXPECT_EQ(header.rfind("date,source,is_nap,summary_only,tib_min,tst_min,", 0), 0u) << header;
+    // The night-row schema: every field but the transition matrix, in order.
+    std::string want;
+    for (const auto& f : sleeparch::api::night_fields())
+        if (f.kind != sleeparch::api::FieldKind::Transitions) want += (want.empty() ? "" : ",") + std::string(f.name);
+    EXPECT_EQ(header, want);
+    EXPECT_EQ(header.rfind("date,source,source_format,source_name,source_device,source_version,is_nap,summary_only,"
+                           "utc_offset_min,epoch_s,window_start_local,window_end_local,tib_min,tst_min,",
+                           0),
+              0u)
+        << header;
     EXPECT_NE(header.find(",sfi_per_h,"), std::string::npos);
-    EXPECT_NE(header.find(",midpoint_local"), std::string::npos);
+    EXPECT_NE(header.find(",midpoint_local,dropped_sources"), std::string::npos);
+}
+
+TEST_F(Cli, JsonNightsFollowTheSchema) {
+    TempDir tmp;
+    const auto f = tmp.write("yasa.txt", kYasa);
+    const auto r = run_cli({"nights", f.string(), "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto rows = nlohmann::ordered_json::parse(r.out);
+    ASSERT_EQ(rows.size(), 1u);
+    std::vector<std::string> keys, want;
+    for (auto it = rows[0].begin(); it != rows[0].end(); ++it) keys.push_back(it.key());
+    for (const auto& field : sleeparch::api::night_fields()) want.emplace_back(field.name);
+    EXPECT_EQ(keys, want);
+    EXPECT_EQ(rows[0]["utc_offset_min"], 60);
+    EXPECT_EQ(rows[0]["source_format"], "hypnogram");
+    EXPECT_EQ(rows[0]["epoch_s"], 30);
 }
 
 TEST_F(Cli, OutputFileIsWrittenWholeAndNotOnError) {

@@ -1,16 +1,16 @@
 // `sleeparch report`: the SVG helpers, the page (well-formed, escaped,
 // deterministic, no network, honest wording) and the command.
 //
-// The page renderer lives in cli/ (the sleeparch_cli_core library), so it is
-// tested here without running the CLI too.
+// The page renderer is its own library (sleeparch::report), so it is tested
+// here without running the CLI too.
 #include <gtest/gtest.h>
 
 #include <expat.h>
 
 #include <filesystem>
 
-#include "output.hpp"
-#include "report_view.hpp"
+#include "sleeparch/number_format.hpp"
+#include "sleeparch/report.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -21,7 +21,8 @@ using sleeparch::DateRange;
 using sleeparch::Night;
 using sleeparch::Segment;
 using sleeparch::Stage;
-using namespace sleeparch::cli;
+using namespace sleeparch::report;
+using sleeparch::fmt_number;
 namespace fs = std::filesystem;
 
 // "" when `text` is well-formed XML, else expat's message with the line.

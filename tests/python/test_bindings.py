@@ -108,24 +108,21 @@ def iso(ts):
 
 
 def check_rows_match_cli(sa, df, rows):
+    # One night-row schema: the DataFrame's columns are the JSON keys (less the
+    # transition matrix), in the same order, with the same values.
     assert len(df) == len(rows) > 0
-    names = [name for name, _unit, _desc in sa._core.scalar_metrics()]
-    assert set(names) <= set(df.columns)
+    assert list(df.columns) == [k for k in rows[0] if k != "transitions"]
+    kinds = {name: kind for name, kind, _desc in sa._core.night_fields()}
     for (_, got), want in zip(df.iterrows(), rows):
-        assert str(got["date"]) == want["date"]
-        assert got["source"] == want["source"]
-        assert got["source_version"] == want["source_version"]
-        assert bool(got["is_nap"]) == want["is_nap"]
-        assert bool(got["summary_only"]) == want["summary_only"]
-        for name in names:
-            same(nan_to_none(got[name]), want[name], f"{want['date']}.{name}")
-        assert iso(got["onset"]) == want["onset_local"]
-        assert iso(got["final_wake"]) == want["final_wake_local"]
-        assert iso(got["midpoint"]) == want["midpoint_local"]
-        assert iso(got["window_start"]) == want["window_start_local"]
-        assert iso(got["window_end"]) == want["window_end_local"]
-        hours, minutes = divmod(abs(int(got["utc_offset_min"])), 60)
-        assert want["utc_offset"] == f"{'-' if got['utc_offset_min'] < 0 else '+'}{hours:02d}:{minutes:02d}"
+        for name in df.columns:
+            if kinds[name] == "instant":
+                assert iso(got[name]) == want[name], f"{want['date']}.{name}"
+            elif name == "date":
+                assert str(got[name]) == want[name]
+            elif kinds[name] == "text_list":
+                assert list(got[name]) == want[name]
+            else:
+                same(nan_to_none(got[name]), want[name], f"{want['date']}.{name}")
 
 
 # --- nights and metrics -------------------------------------------------------
@@ -165,7 +162,7 @@ def test_summary_transitions_and_regularity_equal_cli(sa, run, load_kwargs, cli_
     nights = sa.load(DEMO, tz=TZ, **load_kwargs)
     want = json.loads(run("nights", *DEMO, "--tz", TZ, *cli_args, "--summary", "--format", "json").stdout)
     summary = nights.summary()
-    names = [name for name, _unit, _desc in sa._core.scalar_metrics()]
+    names = [m["name"] for m in sa._core.scalar_metrics()]
     assert list(summary.index) == names
     for name in names:
         got = {k: nan_to_none(summary.loc[name, k]) for k in ("n", "mean", "sd", "median", "q1", "q3", "iqr")}
@@ -189,20 +186,20 @@ def test_timestamps_tz_aware_across_dst(demo):
     before = df[df["date"] == datetime.date(2025, 3, 29)].iloc[0]
     after = df[df["date"] == datetime.date(2025, 4, 2)].iloc[0]
     assert before["utc_offset_min"] == 60 and after["utc_offset_min"] == 120
-    assert before["onset"].utcoffset() == datetime.timedelta(hours=1)
-    assert after["onset"].utcoffset() == datetime.timedelta(hours=2)
-    assert after["final_wake"].utcoffset() == datetime.timedelta(hours=2)
+    assert before["onset_local"].utcoffset() == datetime.timedelta(hours=1)
+    assert after["onset_local"].utcoffset() == datetime.timedelta(hours=2)
+    assert after["final_wake_local"].utcoffset() == datetime.timedelta(hours=2)
     # Offsets differ across rows: a column of Timestamps, each at its night's offset (the
     # one in force at the window start, so it agrees with the zone there).
     offsets = [datetime.timedelta(minutes=int(m)) for m in df["utc_offset_min"]]
-    for col in ("onset", "final_wake", "midpoint", "window_start", "window_end"):
+    for col in ("onset_local", "final_wake_local", "midpoint_local", "window_start_local", "window_end_local"):
         assert df[col].dtype == object
         assert [v.utcoffset() for v in df[col]] == offsets
-    assert [v.tz_convert(TZ).utcoffset() for v in df["window_start"]] == offsets
+    assert [v.tz_convert(TZ).utcoffset() for v in df["window_start_local"]] == offsets
     # The night of the change keeps +01:00 for its wake-up after 02:00 UTC+1.
     dst = df[df["date"] == datetime.date(2025, 3, 30)].iloc[0]
     assert dst["utc_offset_min"] == 60
-    assert dst["final_wake"].tz_convert(TZ).utcoffset() == datetime.timedelta(hours=2)
+    assert dst["final_wake_local"].tz_convert(TZ).utcoffset() == datetime.timedelta(hours=2)
     # One offset within a night: a proper tz-aware datetime column.
     night = demo[0]
     hyp = night.hypnogram()
@@ -252,9 +249,9 @@ def test_sleep_statistics_match_metrics_row(sa, demo):
     night = demo[30]
     stats = night.sleep_statistics()
     row = demo.metrics().iloc[30]
-    for name, _unit, _desc in sa._core.scalar_metrics():
+    for name in (m["name"] for m in sa._core.scalar_metrics()):
         same(nan_to_none(stats[name]), nan_to_none(row[name]), name)
-    assert stats["onset"] == row["onset"] and stats["onset"].utcoffset() == row["onset"].utcoffset()
+    assert stats["onset_local"] == row["onset_local"] and stats["onset_local"].utcoffset() == row["onset_local"].utcoffset()
     assert stats["transitions"].shape == (6, 6)
     assert int(stats["transitions"].to_numpy().sum()) == len(night.hypnogram_array()) - 1
 
@@ -291,10 +288,62 @@ def test_package_imports_without_matplotlib(sa):
 
 
 def test_metric_info_and_formats(sa):
-    info = sa.metric_info()
-    assert list(info.columns) == ["metric", "unit", "description"]
-    assert "deep_pct" in set(info["metric"])
+    info = sa.metric_info().set_index("metric")
+    assert list(info.columns) == ["unit", "description", "decimals", "display", "compare_default", "share", "caveat"]
+    # The metric table decides the default comparison, the share metrics and the caveats.
+    defaults = info[info["compare_default"] > 0].sort_values("compare_default").index.tolist()
+    assert defaults == list(sa._core.default_comparison_metrics())
+    assert set(info.index[info["share"]]) == {"light_pct", "deep_pct", "rem_pct", "n1_pct", "n2_pct"}
+    assert "Menghini" in info.loc["deep_pct", "caveat"]
+    assert info.loc["sol_min", "display"] == "Sleep-onset latency"
     assert {"apple_health", "fitbit", "oura"} <= set(sa.formats()["format"])
+
+
+def test_night_fields_are_the_cli_csv_header(sa, run):
+    header = run("nights", *DEMO, "--tz", TZ, "--format", "csv").stdout.splitlines()[0].split(",")
+    assert [name for name, _kind, _desc in sa.NIGHT_FIELDS] == header
+    assert list(sa.load(DEMO, tz=TZ).metrics().columns) == header
+
+
+def test_stubs_follow_the_schema(sa):
+    # bindings/generate_stubs.py writes the NightRow stub from the schema; it must be current.
+    import subprocess
+
+    script = ROOT / "bindings" / "generate_stubs.py"
+    where = str(pathlib.Path(sa.__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=where))
+    assert out.returncode == 0, out.stderr
+    stub = (ROOT / "bindings" / "sleeparch" / "_core.pyi").read_text()
+    for name, _kind, _desc in sa._core.night_fields():
+        assert f"    {name}: " in stub
+
+
+# --- the report ---------------------------------------------------------------
+
+
+def test_report_equals_cli_bytes(sa, run, tmp_path):
+    nights = sa.load(DEMO, tz=TZ)
+    out = tmp_path / "cli.html"
+    run("report", *DEMO, "--tz", TZ, "--intake", INTAKE, "-B", "500", "--seed", "7", "-o", out)
+    html = sa.report(nights, sa.read_intake(INTAKE, tz=TZ), tmp_path / "py.html", resamples=500, seed=7)
+    assert html == out.read_text(encoding="utf-8")
+    assert (tmp_path / "py.html").read_text(encoding="utf-8") == html
+    assert "<svg" in html and "Sleep-onset latency" in html
+    # Nights only, and explicit periods, as the CLI.
+    run("report", *DEMO, "--tz", TZ, "--hypnograms", "3", "-o", out)
+    assert sa.report(nights, hypnograms=3) == out.read_text(encoding="utf-8")
+    run("report", *DEMO, "--tz", TZ, "--baseline", "2025-01-06..2025-02-28", "--treatment",
+        "2025-03-10..2025-05-20", "-B", "300", "-o", out)
+    got = sa.report(nights, baseline="2025-01-06..2025-02-28", treatment=("2025-03-10", "2025-05-20"), resamples=300)
+    assert got == out.read_text(encoding="utf-8")
+
+
+def test_report_bad_options(sa, demo):
+    with pytest.raises(sa.UsageError, match="hypnograms"):
+        sa.report(demo, hypnograms=-1)
+    with pytest.raises(sa.UsageError, match="resamples"):
+        sa.report(demo, INTAKE, resamples=5)
 
 
 # --- intake and linking -------------------------------------------------------

@@ -10,27 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "sleeparch/import_batch.hpp"
 #include "sleeparch/model.hpp"
 
 namespace sleeparch {
-
-// Everything importers read from a set of inputs. Records refer to sources
-// and files by index so that millions of records stay small.
-struct ImportBatch {
-    std::vector<std::string> files;
-    std::vector<Source> sources;
-    std::vector<Record> records;
-    std::vector<SummaryRecord> summaries;
-    std::vector<Dose> doses;
-    std::vector<Warning> warnings;
-
-    // Index of `s`, added if new (sources compare by every field).
-    int add_source(const Source& s);
-    // Index of `path`, added if new.
-    std::uint32_t add_file(const std::string& path);
-    // Moves `other` in, remapping its source and file indices.
-    void append(ImportBatch&& other);
-};
 
 struct AssemblyOptions {
     // Records of one source separated by at most this gap form one session.

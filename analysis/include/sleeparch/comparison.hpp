@@ -48,7 +48,8 @@ DateRange parse_date_range(std::string_view text);
 // sfi_per_h, stage_shift_index, rem_latency_min.
 std::span<const std::string_view> default_comparison_metrics();
 
-// Stage-share metrics: nights with staged_fraction < 0.8 are skipped for them.
+// Stage-share metrics (the metric table's share flag): nights with
+// staged_fraction < CompareOptions::staged_fraction_min are skipped for them.
 bool is_share_metric(std::string_view metric);
 
 struct CompareOptions {
@@ -61,7 +62,7 @@ struct CompareOptions {
     std::uint64_t seed = 20240301;
     std::string primary;                 // reported unadjusted, left out of Holm
     std::size_t min_nights = 14;         // per period, else "not enough nights"
-    double staged_fraction_min = 0.8;
+    double staged_fraction_min = kStagedFractionMin;
     unsigned threads = 0;                // 0: hardware concurrency
 };
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "sleeparch/model.hpp"
 
@@ -70,16 +71,33 @@ struct NightMetrics {
 
 NightMetrics compute_metrics(const Night& night);
 
-// Scalar metrics by name, in output order, for tables, CSV, JSON and the
-// comparison.
+// The metric table: every scalar metric once, in output order, with what
+// the CLI's tables, CSV and JSON, the comparison, the report and the Python
+// columns (and their .pyi stubs) derive from it.
 struct MetricInfo {
     std::string_view name;
     double NightMetrics::*member;
-    std::string_view unit;  // "min", "%", "count", "/h", "fraction"
-    std::string_view description;
+    std::string_view unit;         // "min", "%", "count", "/h", "fraction"
+    std::string_view description;  // the definition used (METRICS.md §2)
+    int decimals;                  // shown in tables and the report
+    std::string_view display;      // in words ("Sleep-onset latency"); empty: the name
+    std::string_view header;       // short column header of the `nights` table; empty: not a column
+    int table_column;              // position among the `nights` table's metric columns (1 = first); 0: none
+    int compare_default;           // position in the default comparison (1 = first); 0: not compared by default
+    bool share;                    // a stage share: nights with staged_fraction < kStagedFractionMin are left out
+    std::string_view caveat;       // what to keep in mind reading it (report, comparison); empty: none
 };
 std::span<const MetricInfo> scalar_metrics();
 const MetricInfo* find_metric(std::string_view name);
+// The name in words: info.display, or the name itself.
+std::string_view display_name(const MetricInfo& info);
+
+// Stage shares mean little below this staged fraction (METRICS.md §2): the
+// comparison and the report's charts leave such nights out of share metrics.
+inline constexpr double kStagedFractionMin = 0.8;
+
+// The `nights` table's metric columns, in order.
+std::vector<const MetricInfo*> table_metrics();
 
 // Local clock strings of onset, final wake and midpoint ("" when undefined):
 // "2024-03-02T07:14:00+01:00".

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sleeparch/assembly.hpp"
+#include "sleeparch/import_batch.hpp"
 #include "sleeparch/model.hpp"
 
 namespace sleeparch::importers {
@@ -40,6 +40,11 @@ struct ImportOptions {
     // Called with (bytes done, bytes total) during long reads; may be empty.
     std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
+
+// Sets the options' time zone from a --tz value: an offset ("+01:00",
+// "-0500", "Z") or an IANA name ("Europe/Berlin"). Throws UsageError naming
+// the value when it is neither.
+void set_time_zone(ImportOptions& options, std::string_view text);
 
 // A stream of bytes: a file on disk or a zip entry being inflated.
 class ByteSource {

@@ -22,7 +22,7 @@
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/model.hpp"
 
-namespace sleeparch::cli {
+namespace sleeparch::report {
 
 // ---- SVG helpers (public for the tests) -----------------------------------
 
@@ -94,6 +94,7 @@ struct ReportData {
     bool has_intake = false;
     std::vector<SerumResult> serum;       // serum results of the log (shown without a comparison)
     int hypnograms = 14;                  // how many hypnograms to draw
+    double staged_fraction_min = kStagedFractionMin;  // share charts: nights below are drawn hollow
 };
 
 // The main sleeps drawn as hypnograms (indices into *nights, in date
@@ -104,4 +105,4 @@ std::vector<std::size_t> hypnogram_selection(const ReportData& data);
 
 std::string render_report(const ReportData& data);
 
-}  // namespace sleeparch::cli
+}  // namespace sleeparch::report

@@ -1,15 +1,15 @@
 // The HTML page of `sleeparch report` (see report_view.hpp).
-#include "report_view.hpp"
+#include "sleeparch/report.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-#include "output.hpp"
+#include "sleeparch/number_format.hpp"
 #include "sleeparch/time.hpp"
 
-namespace sleeparch::cli {
+namespace sleeparch::report {
 
 namespace bg = boost::gregorian;
 
@@ -786,7 +786,7 @@ std::string render_report(const ReportData& d) {
             for (std::size_t i : mains) {
                 if (i >= d.metrics.size()) continue;
                 const NightMetrics& nm = d.metrics[i];
-                const bool out = is_share_metric(info->name) && !(nm.staged_fraction >= 0.8);
+                const bool out = info->share && !(nm.staged_fraction >= d.staged_fraction_min);
                 values.push_back({nights[i].label_date, nm.*(info->member), out});
             }
             const std::string unit = unit_text(info->unit);
@@ -795,9 +795,7 @@ std::string render_report(const ReportData& d) {
               << ")</h3>\n"
               << trend_svg("trend-" + std::to_string(k), *info, values, axis, r, mc) << "\n";
             o << "<figcaption>Definition: " << html_escape(info->description) << ".";
-            if (names[k] == "deep_pct" || names[k] == "deep_min")
-                o << " Consumer devices detect deep sleep poorly (about 44 % epoch sensitivity against "
-                     "polysomnography, Menghini et al. 2021): read this chart with caution.";
+            if (!info->caveat.empty()) o << " " << html_escape(info->caveat) << ": read this chart with caution.";
             o << "</figcaption>\n";
             o << "</figure>\n";
         }
@@ -854,4 +852,4 @@ std::string render_report(const ReportData& d) {
     return o.str();
 }
 
-}  // namespace sleeparch::cli
+}  // namespace sleeparch::report

@@ -1,0 +1,31 @@
+// What importers produce: the records, summaries, doses and warnings read
+// from a set of inputs (the model target; importers link nothing else).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sleeparch/model.hpp"
+
+namespace sleeparch {
+
+// Everything importers read from a set of inputs. Records refer to sources
+// and files by index so that millions of records stay small.
+struct ImportBatch {
+    std::vector<std::string> files;
+    std::vector<Source> sources;
+    std::vector<Record> records;
+    std::vector<SummaryRecord> summaries;
+    std::vector<Dose> doses;
+    std::vector<Warning> warnings;
+
+    // Index of `s`, added if new (sources compare by every field).
+    int add_source(const Source& s);
+    // Index of `path`, added if new.
+    std::uint32_t add_file(const std::string& path);
+    // Moves `other` in, remapping its source and file indices.
+    void append(ImportBatch&& other);
+};
+
+}  // namespace sleeparch

@@ -1,0 +1,266 @@
+// The library API (api.hpp): load, select, intake, summaries, compare, report.
+#include "sleeparch/api.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "sleeparch/error.hpp"
+#include "sleeparch/report.hpp"
+#include "sleeparch/stage.hpp"
+#include "sleeparch/time.hpp"
+
+namespace sleeparch::api {
+
+std::string_view version() { return SLEEPARCH_VERSION; }
+
+namespace {
+
+std::map<std::string, Stage> stage_codes(const std::map<std::string, std::string>& labels) {
+    std::map<std::string, Stage> out;
+    for (const auto& [code, label] : labels) {
+        auto stage = parse_stage_label(label);
+        if (!stage) throw UsageError("stage map: \"" + label + "\" is not a stage label (W, N1, N2, N3, R, L, A, ?)");
+        out[code] = *stage;
+    }
+    return out;
+}
+
+importers::ImportOptions import_options(const LoadOptions& o) {
+    importers::ImportOptions opts;
+    if (!o.tz.empty()) importers::set_time_zone(opts, o.tz);
+    opts.epoch_s = o.epoch_s;
+    opts.start = o.start;
+    opts.column = o.column;
+    opts.integer_map = stage_codes(o.stage_map);
+    opts.fitbit_restless_as_asleep = o.restless_as_asleep;
+    opts.progress = o.progress;
+    return opts;
+}
+
+std::string utc_now() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace
+
+std::vector<FormatInfo> formats() {
+    std::vector<FormatInfo> out;
+    for (const importers::Importer* imp : importers::registry())
+        out.push_back({std::string(imp->id()), std::string(imp->description()), std::string(imp->recognition())});
+    return out;
+}
+
+SerumReading serum(double value, std::string_view unit) {
+    const auto u = parse_serum_unit(unit);
+    if (!u) throw UsageError("serum: unknown unit \"" + std::string(unit) + "\"; expected mmol/L, mg/dL or mEq/L");
+    return interpret_serum(value, *u);
+}
+
+void LoadOptions::validate() const {
+    if (paths.empty()) throw UsageError("load: no paths given");
+    if (epoch_s < 0 || epoch_s > 3600) throw UsageError("epoch: must be 1 to 3600 seconds");
+    if (session_gap_min < 1 || session_gap_min > 24 * 60)
+        throw UsageError("session gap: must be 1 to 1440 minutes");
+    if (!input_format.empty() && !importers::find_importer(input_format))
+        throw UsageError("input format: unknown format \"" + input_format + "\" (see `sleeparch formats`)");
+    stage_codes(stage_map);
+    importers::ImportOptions probe;
+    if (!tz.empty()) importers::set_time_zone(probe, tz);
+}
+
+std::map<std::string, std::string> parse_stage_map(std::string_view text) {
+    std::map<std::string, std::string> map;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        std::size_t comma = text.find(',', pos);
+        if (comma == std::string_view::npos) comma = text.size();
+        const std::string item(text.substr(pos, comma - pos));
+        const std::size_t eq = item.find('=');
+        if (eq == std::string::npos) throw UsageError("--stage-map: expected CODE=STAGE, got \"" + item + "\"");
+        std::string code = item.substr(0, eq), label = item.substr(eq + 1);
+        if (!parse_stage_label(label)) throw UsageError("--stage-map: \"" + label + "\" is not a stage label");
+        map[code] = label;
+        pos = comma + 1;
+    }
+    return map;
+}
+
+Session load(const LoadOptions& options) {
+    options.validate();
+    const importers::ImportOptions opts = import_options(options);
+    Session s;
+    s.options = options;
+    s.options.progress = nullptr;
+    ImportBatch batch = importers::import_paths(options.paths, opts, &s.report, options.input_format);
+    AssemblyOptions aopts;
+    aopts.session_gap_min = options.session_gap_min;
+    aopts.source_preference = options.prefer;
+    AssemblyResult assembly = assemble_nights(batch, aopts);
+    s.nights = std::move(assembly.nights);
+    s.warnings = std::move(batch.warnings);
+    s.warnings.insert(s.warnings.end(), assembly.warnings.begin(), assembly.warnings.end());
+    s.stats = assembly.stats;
+    s.metrics.reserve(s.nights.size());
+    for (const Night& n : s.nights) s.metrics.push_back(compute_metrics(n));
+    return s;
+}
+
+boost::gregorian::date parse_day(std::string_view text, std::string_view what) {
+    const std::string t(text);
+    const ParsedTime p = parse_iso_datetime(t);
+    if (!p.ok || t.size() != 10)
+        throw UsageError(std::string(what) + ": expected YYYY-MM-DD, got \"" + t + "\"");
+    return local_date(p.local, 0);
+}
+
+std::vector<std::size_t> select_nights(const Session& session, const NightFilter& filter) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < session.nights.size(); ++i) {
+        const Night& n = session.nights[i];
+        if (n.is_nap && !filter.naps) continue;
+        if (filter.from && n.label_date < *filter.from) continue;
+        if (filter.to && n.label_date > *filter.to) continue;
+        out.push_back(i);
+    }
+    return out;
+}
+
+std::string warning_text(const Warning& w) {
+    std::string s;
+    if (!w.file.empty()) s = w.file + (w.line ? ":" + std::to_string(w.line) : "") + ": ";
+    return s + w.message;
+}
+
+std::vector<std::string> warning_lines(const std::vector<Warning>& warnings, bool all) {
+    // The same message from many files (one per Takeout file, say) is said
+    // once, unless all are asked for.
+    std::map<std::string, std::size_t> repeats;
+    std::vector<const Warning*> distinct;
+    for (const Warning& w : warnings)
+        if (all || repeats[w.message]++ == 0) distinct.push_back(&w);
+    const std::size_t limit = all ? distinct.size() : 10;
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < distinct.size() && i < limit; ++i) {
+        std::string line = warning_text(*distinct[i]);
+        if (const std::size_t more = all ? 0 : repeats[distinct[i]->message] - 1; more > 0)
+            line += " (and " + std::to_string(more) + " more like it)";
+        out.push_back(std::move(line));
+    }
+    if (distinct.size() > limit)
+        out.push_back(std::to_string(distinct.size() - limit) + " more warning(s) (--verbose shows all)");
+    return out;
+}
+
+Intake read_intake(const std::string& path, std::string_view tz) {
+    importers::ImportOptions opts;
+    if (!tz.empty()) importers::set_time_zone(opts, tz);
+    Intake in;
+    in.path = path;
+    in.log = importers::read_intake(path, opts);
+    return in;
+}
+
+std::vector<Dose> doses_for(const Session& session, const Intake& intake) {
+    std::vector<Dose> doses = intake.log.doses;
+    if (!intake.log.local_time_doses.empty()) assume_night_offsets(doses, intake.log.local_time_doses, session.nights);
+    return doses;
+}
+
+std::vector<std::string> intake_notes(const Intake& intake) {
+    std::vector<std::string> out;
+    for (const Warning& w : intake.log.warnings) out.push_back("warning: " + warning_text(w));
+    if (!intake.log.local_time_doses.empty())
+        out.push_back("note: " + std::to_string(intake.log.local_time_doses.size()) +
+                      " intake time(s) have no UTC offset; read in the offset of the nearest night "
+                      "(pass --tz to set it)");
+    return out;
+}
+
+LinkResult link(const Session& session, const Intake& intake) {
+    return link_nights(session.nights, session.metrics, doses_for(session, intake));
+}
+
+Summary summarize(const Session& session, const std::vector<std::size_t>& indices) {
+    std::vector<Night> nights;
+    std::vector<NightMetrics> metrics;
+    nights.reserve(indices.size());
+    metrics.reserve(indices.size());
+    for (std::size_t i : indices) {
+        if (i >= session.nights.size()) throw UsageError("summary: night index out of range");
+        nights.push_back(session.nights[i]);
+        metrics.push_back(session.metrics[i]);
+    }
+    Summary out;
+    out.metrics = sleeparch::summarize(metrics);
+    out.transitions = pooled_transitions(metrics);
+    out.regularity = regularity(nights, metrics);
+    return out;
+}
+
+ComparisonResult compare(const Session& session, const Intake* intake, const CompareOptions& options) {
+    if (!intake && !(options.baseline && options.treatment))
+        throw UsageError("compare needs an intake log, or both a baseline and a treatment period");
+    std::vector<Dose> doses;
+    std::vector<SerumResult> serum;
+    if (intake) {
+        doses = doses_for(session, *intake);
+        serum = intake->log.serum;
+    }
+    return compare_periods(session.nights, session.metrics, doses, options, serum);
+}
+
+void ReportOptions::validate() const {
+    if (hypnograms < 0 || hypnograms > 1000) throw UsageError("hypnograms: must be 0 to 1000");
+}
+
+std::string report(const Session& session, const Intake* intake, const ReportOptions& options,
+                   std::vector<std::string>* notes) {
+    options.validate();
+    const bool periods_given = options.compare.baseline && options.compare.treatment;
+    report::ReportData d;
+    d.version = std::string(version());
+    if (options.stamp) d.stamp = utc_now();
+    d.inputs = session.options.paths;
+    d.nights = &session.nights;
+    d.metrics = session.metrics;
+    d.warnings = session.warnings;
+    d.skipped_files = session.report.skipped.size();
+    d.hypnograms = options.hypnograms;
+    d.staged_fraction_min = options.compare.staged_fraction_min;
+    if (options.compare.metrics.empty())
+        for (std::string_view m : default_comparison_metrics()) d.trend_metrics.emplace_back(m);
+    else
+        d.trend_metrics = options.compare.metrics;
+
+    std::vector<Dose> doses;
+    std::vector<SerumResult> serum;
+    if (intake) {
+        d.intake_path = intake->path;
+        d.has_intake = true;
+        d.warnings.insert(d.warnings.end(), intake->log.warnings.begin(), intake->log.warnings.end());
+        d.serum = intake->log.serum;
+        doses = doses_for(session, *intake);
+        serum = intake->log.serum;
+        d.mg_by_date = link_nights(session.nights, d.metrics, doses).mg_by_date;
+    }
+    if (intake || periods_given) {
+        try {
+            d.comparison = compare_periods(session.nights, d.metrics, doses, options.compare, serum);
+        } catch (const UsageError& e) {
+            if (periods_given) throw;  // the periods the user gave do not fit: a usage error
+            // Periods from the log could not be formed (no dose on a recorded
+            // night, say): the nights are still worth a page; say why.
+            if (notes) notes->push_back(std::string("note: no comparison: ") + e.what());
+            d.no_comparison = std::string("No comparison: ") + e.what() + ". The nights are shown below.";
+        }
+    }
+    return report::render_report(d);
+}
+
+}  // namespace sleeparch::api

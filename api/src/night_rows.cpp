@@ -1,0 +1,130 @@
+// The night-row schema (api.hpp): one list of fields for the CLI's JSON and
+// CSV and the Python DataFrame.
+#include <array>
+#include <cmath>
+
+#include "sleeparch/api.hpp"
+#include "sleeparch/number_format.hpp"
+#include "sleeparch/time.hpp"
+
+namespace sleeparch::api {
+
+namespace {
+
+// The fields around the metric table's scalar metrics.
+constexpr std::array<NightField, 12> kHead = {{
+    {"date", FieldKind::Text, "label date: the local wake-up date (METRICS.md §1.5)"},
+    {"source", FieldKind::Text, "the source that won the night: \"name (format)\""},
+    {"source_format", FieldKind::Text, "the importer that read it"},
+    {"source_name", FieldKind::Text, "app or device name as the file states it"},
+    {"source_device", FieldKind::Text, "device model as the file states it"},
+    {"source_version", FieldKind::Text, "firmware or algorithm version as the file states it"},
+    {"is_nap", FieldKind::Flag, "a nap rather than the main sleep of its date"},
+    {"summary_only", FieldKind::Flag, "stage totals only, no hypnogram"},
+    {"utc_offset_min", FieldKind::Integer, "UTC offset in force at the window start, minutes"},
+    {"epoch_s", FieldKind::Integer, "native epoch length in seconds, 0 when unknown"},
+    {"window_start_local", FieldKind::Instant, "start of the in-bed window"},
+    {"window_end_local", FieldKind::Instant, "end of the in-bed window"},
+}};
+constexpr std::array<NightField, 5> kTail = {{
+    {"onset_local", FieldKind::Instant, "sleep onset"},
+    {"final_wake_local", FieldKind::Instant, "end of the last sleep segment"},
+    {"midpoint_local", FieldKind::Instant, "onset + (final_wake - onset) / 2"},
+    {"dropped_sources", FieldKind::TextList, "sources that recorded the same night and lost to this one"},
+    {"transitions", FieldKind::Transitions,
+     "6x6 counts of consecutive 30-s epochs (Wake, Light, Deep, REM, Asleep, Unscored); null for summary-only"},
+}};
+
+std::vector<NightField> build_fields() {
+    std::vector<NightField> out(kHead.begin(), kHead.end());
+    for (const MetricInfo& info : scalar_metrics()) out.push_back({info.name, FieldKind::Number, info.description});
+    out.insert(out.end(), kTail.begin(), kTail.end());
+    return out;
+}
+
+class JsonRow final : public NightRowVisitor {
+public:
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    void text(std::string_view n, const std::string& v) override { o[std::string(n)] = v; }
+    void flag(std::string_view n, bool v) override { o[std::string(n)] = v; }
+    void integer(std::string_view n, std::int64_t v) override { o[std::string(n)] = v; }
+    void number(std::string_view n, double v, int) override {
+        o[std::string(n)] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+    }
+    void instant(std::string_view n, std::optional<UtcSeconds> t, std::int32_t off) override {
+        o[std::string(n)] = t ? nlohmann::ordered_json(format_local_iso(*t, off)) : nlohmann::ordered_json(nullptr);
+    }
+    void text_list(std::string_view n, const std::vector<std::string>& v) override { o[std::string(n)] = v; }
+    void transitions(std::string_view n, const TransitionMatrix* m) override {
+        o[std::string(n)] = m ? nlohmann::ordered_json(*m) : nlohmann::ordered_json(nullptr);
+    }
+};
+
+// CSV: every field but the transition matrix; lists joined by ";".
+class CsvRow final : public NightRowVisitor {
+public:
+    std::vector<std::string> cells;
+    void put(std::string_view, std::string v) { cells.push_back(std::move(v)); }
+    void text(std::string_view n, const std::string& v) override { put(n, v); }
+    void flag(std::string_view n, bool v) override { put(n, v ? "true" : "false"); }
+    void integer(std::string_view n, std::int64_t v) override { put(n, std::to_string(v)); }
+    void number(std::string_view n, double v, int) override { put(n, fmt_number(v, 4)); }
+    void instant(std::string_view n, std::optional<UtcSeconds> t, std::int32_t off) override {
+        put(n, t ? format_local_iso(*t, off) : std::string());
+    }
+    void text_list(std::string_view n, const std::vector<std::string>& v) override {
+        std::string joined;
+        for (const auto& s : v) joined += (joined.empty() ? "" : ";") + s;
+        put(n, joined);
+    }
+    void transitions(std::string_view, const TransitionMatrix*) override {}
+};
+
+}  // namespace
+
+std::span<const NightField> night_fields() {
+    static const std::vector<NightField> fields = build_fields();
+    return fields;
+}
+
+void visit_night_row(const Night& n, const NightMetrics& m, NightRowVisitor& v) {
+    v.text("date", format_date(n.label_date));
+    v.text("source", n.source.label());
+    v.text("source_format", n.source.format);
+    v.text("source_name", n.source.name);
+    v.text("source_device", n.source.device);
+    v.text("source_version", n.source.version);
+    v.flag("is_nap", n.is_nap);
+    v.flag("summary_only", n.summary_only);
+    v.integer("utc_offset_min", n.utc_offset_min);
+    v.integer("epoch_s", n.epoch_s);
+    v.instant("window_start_local", n.window_start, n.utc_offset_min);
+    v.instant("window_end_local", n.window_end, n.utc_offset_min);
+    for (const MetricInfo& info : scalar_metrics()) v.number(info.name, m.*(info.member), info.decimals);
+    v.instant("onset_local", m.onset, m.utc_offset_min);
+    v.instant("final_wake_local", m.final_wake, m.utc_offset_min);
+    v.instant("midpoint_local", m.midpoint, m.utc_offset_min);
+    v.text_list("dropped_sources", n.provenance.dropped_sources);
+    v.transitions("transitions", n.summary_only ? nullptr : &m.transitions);
+}
+
+nlohmann::ordered_json night_row_json(const Night& night, const NightMetrics& metrics) {
+    JsonRow row;
+    visit_night_row(night, metrics, row);
+    return std::move(row.o);
+}
+
+std::vector<std::string> csv_night_header() {
+    std::vector<std::string> out;
+    for (const NightField& f : night_fields())
+        if (f.kind != FieldKind::Transitions) out.emplace_back(f.name);
+    return out;
+}
+
+std::vector<std::string> night_row_csv(const Night& night, const NightMetrics& metrics) {
+    CsvRow row;
+    visit_night_row(night, metrics, row);
+    return row.cells;
+}
+
+}  // namespace sleeparch::api

@@ -1,0 +1,68 @@
+"""The before/after report as one self-contained HTML page, as ``sleeparch report``."""
+import os
+import tempfile
+
+from . import _core
+from .comparison import _range
+from .intake import _intake_for
+
+
+def report(
+    nights,
+    intake=None,
+    path=None,
+    *,
+    baseline=None,
+    treatment=None,
+    post=None,
+    washout=None,
+    metrics=None,
+    seed=None,
+    resamples=None,
+    primary=None,
+    threads=0,
+    hypnograms=None,
+    stamp=False,
+) -> str:
+    """The HTML page of ``sleeparch report`` for these nights: the same bytes for the same
+    inputs, options and seed (inline CSS and SVG, no script, nothing fetched).
+
+    intake: an :class:`Intake` or a path; without it (or ``baseline`` and ``treatment``)
+    the page shows the nights only. The comparison options are those of
+    :func:`sleeparch.compare` (None: the library's defaults); ``hypnograms``: how many to
+    draw (default 14); ``stamp``: print the time of generation. ``path``: also write the
+    page there (written whole, then renamed).
+
+        html = sa.report(nights, "data/intake.csv", "report.html")
+    """
+    log = _intake_for(nights, intake)._log if intake is not None else None
+    options = {
+        "baseline": _range(baseline, "baseline"),
+        "treatment": _range(treatment, "treatment"),
+        "post": _range(post, "post"),
+        "metrics": [metrics] if isinstance(metrics, str) else list(metrics or []),
+        "primary": primary or "",
+        "threads": int(threads),
+        "stamp": bool(stamp),
+    }
+    for name, value in (("washout", washout), ("seed", seed), ("resamples", resamples), ("hypnograms", hypnograms)):
+        if value is not None:
+            options[name] = int(value)
+    html, _notes = _core.report(nights._loaded, log, **options)
+    if path is not None:
+        _write(os.fspath(path), html)
+    return html
+
+
+def _write(path, text):
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
