@@ -1,4 +1,9 @@
 // `sleeparch nights`: one row per night with the METRICS.md §2 metrics.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
 #include <boost/date_time/gregorian/gregorian.hpp>
 
 #include "commands.hpp"
@@ -22,7 +27,59 @@ struct NightsArgs {
     bool summary = false;
     std::string from, to;
     std::string intake;
+    std::string participants;
+    unsigned jobs = 1;
+    bool strict = false;
 };
+
+// `nights --participants`: every participant loaded with the same flags,
+// `--jobs` at a time; failures reported on stderr (the rest go on unless
+// --strict).
+std::string cohort_nights(const NightsArgs& args) {
+    api::CohortOptions co;
+    co.load = args.import.load;
+    if (!args.import.stage_map.empty()) co.load.stage_map = api::parse_stage_map(args.import.stage_map);
+    co.jobs = args.jobs;
+    co.strict = args.strict;
+    const auto participants = api::list_participants(args.participants);
+    const bool tty = ::isatty(2) != 0;
+    auto progress = [tty](std::size_t done, std::size_t total, std::size_t failed) {
+        if (!tty || total < 20) return;
+        std::fprintf(stderr, "\rparticipants %zu/%zu, %zu failed", done, total, failed);
+        if (done == total) std::fprintf(stderr, "\r%60s\r", "");
+        std::fflush(stderr);
+    };
+    const api::Cohort cohort = api::load_cohort(participants, co, progress);
+    for (const api::ParticipantError& e : cohort.errors)
+        std::cerr << "error: participant " << e.participant << ": " << e.message << "\n";
+    if (cohort.members.empty())
+        throw ParseError(args.participants, 0, "participants",
+                         "none of the " + std::to_string(participants.size()) + " participant(s) could be read");
+    std::vector<Warning> warnings;
+    for (const api::CohortMember& m : cohort.members)
+        warnings.insert(warnings.end(), m.session.warnings.begin(), m.session.warnings.end());
+    for (const std::string& line : api::warning_lines(warnings, args.import.verbose))
+        std::cerr << "warning: " << line << "\n";
+    if (args.import.verbose)
+        for (const api::CohortMember& m : cohort.members)
+            for (const auto& sk : m.session.report.skipped)
+                std::cerr << "skipped " << sk.name << ": " << sk.reason << " (participant " << m.participant << ")\n";
+
+    std::vector<std::pair<std::string, std::vector<NightRow>>> groups;
+    std::vector<NightRow> all;
+    for (const api::CohortMember& m : cohort.members) {
+        auto rows = select_nights(m.session, args.naps, args.from, args.to);
+        for (NightRow& r : rows) r.participant = m.participant;
+        all.insert(all.end(), rows.begin(), rows.end());
+        groups.emplace_back(m.participant, std::move(rows));
+    }
+    std::string text = args.summary ? render_cohort_summary(groups, args.format) : render_nights(all, args.format);
+    if (args.format == Format::Table)
+        text += std::to_string(cohort.members.size()) + " participant(s)" +
+                (cohort.errors.empty() ? std::string() : ", " + std::to_string(cohort.errors.size()) + " failed (see above)") +
+                "\n";
+    return text;
+}
 
 }  // namespace
 
@@ -41,7 +98,9 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
     if (format == Format::Json) {
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            nlohmann::ordered_json o = api::night_row_json(*rows[i].night, *rows[i].metrics);
+            nlohmann::ordered_json o;
+            if (!rows[i].participant.empty()) o["participant"] = std::string(rows[i].participant);
+            o.update(api::night_row_json(*rows[i].night, *rows[i].metrics));
             if (intake)
                 for (auto it = intake->json[i].begin(); it != intake->json[i].end(); ++it) o[it.key()] = it.value();
             arr.push_back(std::move(o));
@@ -50,11 +109,14 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
     }
     std::vector<std::string> header;
     std::vector<std::vector<std::string>> table;
+    const bool cohort = !rows.empty() && !rows.front().participant.empty();
     if (format == Format::Csv) {
         header = api::csv_night_header();
+        if (cohort) header.insert(header.begin(), "participant");
         if (intake) header.insert(header.end(), intake->header.begin(), intake->header.end());
         for (std::size_t i = 0; i < rows.size(); ++i) {
             std::vector<std::string> row = api::night_row_csv(*rows[i].night, *rows[i].metrics);
+            if (cohort) row.insert(row.begin(), std::string(rows[i].participant));
             if (intake) row.insert(row.end(), intake->cells[i].begin(), intake->cells[i].end());
             table.push_back(std::move(row));
         }
@@ -63,6 +125,7 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
     // The metric columns and their decimals come from the metric table.
     const std::vector<const MetricInfo*> columns = table_metrics();
     header = {"date", "source", "onset", "wake"};
+    if (cohort) header.insert(header.begin(), "participant");
     for (const MetricInfo* info : columns) header.emplace_back(info->header);
     if (intake) header.insert(header.end(), intake->header.begin(), intake->header.end());
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -73,6 +136,7 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
         if (r.night->is_nap) date += " nap";
         if (r.night->summary_only) date += " (summary)";
         std::vector<std::string> row = {date, r.night->source.label(), clock(onset_local(m)), clock(final_wake_local(m))};
+        if (cohort) row.insert(row.begin(), std::string(r.participant));
         for (const MetricInfo* info : columns) row.push_back(fmt_number(m.*(info->member), info->decimals));
         if (intake) row.insert(row.end(), intake->cells[i].begin(), intake->cells[i].end());
         table.push_back(std::move(row));
@@ -80,7 +144,12 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
     return render_table(header, table) + std::to_string(rows.size()) + " night(s); minutes unless marked\n";
 }
 
-std::string render_summary(const std::vector<NightRow>& rows, Format format) {
+namespace {
+
+const std::vector<std::string> kSummaryHeader = {"metric", "n", "mean", "sd", "median", "q1", "q3", "iqr"};
+
+// METRICS.md §3 over the rows: the JSON object and the table rows.
+std::pair<nlohmann::json, std::vector<std::vector<std::string>>> summary_parts(const std::vector<NightRow>& rows) {
     std::vector<NightMetrics> metrics;
     std::vector<Night> nights;
     for (const NightRow& r : rows) {
@@ -89,22 +158,18 @@ std::string render_summary(const std::vector<NightRow>& rows, Format format) {
     }
     const auto sums = summarize(metrics);
     const Regularity reg = regularity(nights, metrics);
-    if (format == Format::Json) {
-        nlohmann::json o;
-        for (const MetricSummary& s : sums)
-            o["metrics"][s.metric] = {{"n", s.n},          {"mean", json_number(s.mean)},
-                                      {"sd", json_number(s.sd)}, {"median", json_number(s.median)},
-                                      {"q1", json_number(s.q1)}, {"q3", json_number(s.q3)},
-                                      {"iqr", json_number(s.iqr)}};
-        o["transitions"] = pooled_transitions(metrics);
-        o["sri"] = json_number(reg.sri.sri);
-        o["sri_day_pairs"] = reg.sri.day_pairs;
-        o["onset_sd_min"] = json_number(reg.onset_sd_min);
-        o["midpoint_sd_min"] = json_number(reg.midpoint_sd_min);
-        o["social_jetlag_h"] = json_number(reg.social_jetlag_h);
-        return o.dump(2) + "\n";
-    }
-    std::vector<std::string> header = {"metric", "n", "mean", "sd", "median", "q1", "q3", "iqr"};
+    nlohmann::json o;
+    for (const MetricSummary& s : sums)
+        o["metrics"][s.metric] = {{"n", s.n},          {"mean", json_number(s.mean)},
+                                  {"sd", json_number(s.sd)}, {"median", json_number(s.median)},
+                                  {"q1", json_number(s.q1)}, {"q3", json_number(s.q3)},
+                                  {"iqr", json_number(s.iqr)}};
+    o["transitions"] = pooled_transitions(metrics);
+    o["sri"] = json_number(reg.sri.sri);
+    o["sri_day_pairs"] = reg.sri.day_pairs;
+    o["onset_sd_min"] = json_number(reg.onset_sd_min);
+    o["midpoint_sd_min"] = json_number(reg.midpoint_sd_min);
+    o["social_jetlag_h"] = json_number(reg.social_jetlag_h);
     std::vector<std::vector<std::string>> table;
     for (const MetricSummary& s : sums)
         table.push_back({s.metric, std::to_string(s.n), fmt_number(s.mean, 2), fmt_number(s.sd, 2),
@@ -113,6 +178,35 @@ std::string render_summary(const std::vector<NightRow>& rows, Format format) {
     table.push_back({"onset_sd_min", "", fmt_number(reg.onset_sd_min, 2), "", "", "", "", ""});
     table.push_back({"midpoint_sd_min", "", fmt_number(reg.midpoint_sd_min, 2), "", "", "", "", ""});
     table.push_back({"social_jetlag_h", "", fmt_number(reg.social_jetlag_h, 2), "", "", "", "", ""});
+    return {std::move(o), std::move(table)};
+}
+
+}  // namespace
+
+std::string render_summary(const std::vector<NightRow>& rows, Format format) {
+    auto [json, table] = summary_parts(rows);
+    if (format == Format::Json) return json.dump(2) + "\n";
+    if (format == Format::Csv) return render_csv(kSummaryHeader, table);
+    return render_table(kSummaryHeader, table) + "(sri: n is the number of day pairs compared)\n";
+}
+
+std::string render_cohort_summary(const std::vector<std::pair<std::string, std::vector<NightRow>>>& groups,
+                                  Format format) {
+    nlohmann::json arr = nlohmann::json::array();
+    std::vector<std::vector<std::string>> table;
+    for (const auto& [participant, rows] : groups) {
+        auto [json, part] = summary_parts(rows);
+        nlohmann::json o = {{"participant", participant}};
+        o.update(json);
+        arr.push_back(std::move(o));
+        for (auto& row : part) {
+            row.insert(row.begin(), participant);
+            table.push_back(std::move(row));
+        }
+    }
+    if (format == Format::Json) return arr.dump(2) + "\n";
+    std::vector<std::string> header = kSummaryHeader;
+    header.insert(header.begin(), "participant");
     if (format == Format::Csv) return render_csv(header, table);
     return render_table(header, table) + "(sri: n is the number of day pairs compared)\n";
 }
@@ -133,8 +227,22 @@ void set_nights_command(CLI::App& app) {
     sub->add_option("--intake", args->intake,
                     "Magnesium intake log (CSV/JSON) or an Apple Health export: adds mg_elemental, "
                     "dose_to_onset_min, mg_7d_mean, tags and the 350 mg/day flag per night");
+    sub->add_option("--participants", args->participants,
+                    "A cohort: a folder whose entries (subfolders or files) are one participant each, or a CSV "
+                    "with the columns participant,path; adds a participant column (instead of PATHS)");
+    sub->add_option("-j,--jobs", args->jobs, "Participants read at once with --participants (0: one per core)");
+    sub->add_flag("--strict", args->strict, "With --participants: stop at the first participant that fails");
     // nights options (keep this line: more options above it)
+    sub->get_option("paths")->required(false);
     sub->callback([args]() {
+        if (args->participants.empty() == args->import.load.paths.empty())
+            throw UsageError(args->participants.empty() ? "nights needs PATHS, or --participants DIR|MAP.csv"
+                                                        : "nights takes PATHS or --participants, not both");
+        if (!args->participants.empty()) {
+            if (!args->intake.empty()) throw UsageError("--intake is for one person; it does not go with --participants");
+            write_output(args->output, cohort_nights(*args));
+            return;
+        }
         const api::Session session = load_nights(args->import);
         const auto rows = select_nights(session, args->naps, args->from, args->to);
         std::optional<IntakeColumns> intake;

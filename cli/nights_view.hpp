@@ -13,6 +13,7 @@ namespace sleeparch::cli {
 struct NightRow {
     const Night* night;
     const NightMetrics* metrics;
+    std::string_view participant = {};  // cohorts (--participants): the first column
 };
 
 // Main sleeps (and naps if asked) with label dates in [from, to] (YYYY-MM-DD, empty = open).
@@ -22,5 +23,9 @@ struct IntakeColumns;
 // `intake` (may be null) adds the linking columns of `nights --intake`.
 std::string render_nights(const std::vector<NightRow>& rows, Format format, const IntakeColumns* intake = nullptr);
 std::string render_summary(const std::vector<NightRow>& rows, Format format);
+// --participants --summary: one summary per participant, with a participant column
+// (JSON: an array of {participant, ...summary}).
+std::string render_cohort_summary(const std::vector<std::pair<std::string, std::vector<NightRow>>>& groups,
+                                  Format format);
 
 }  // namespace sleeparch::cli

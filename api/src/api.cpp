@@ -2,6 +2,10 @@
 #include "sleeparch/api.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <ctime>
 
@@ -261,6 +265,67 @@ std::string report(const Session& session, const Intake* intake, const ReportOpt
         }
     }
     return report::render_report(d);
+}
+
+void CohortOptions::validate() const {
+    if (jobs > 1024) throw UsageError("jobs: must be 0 to 1024");
+    LoadOptions probe = load;
+    probe.paths = {"-"};
+    probe.validate();
+}
+
+Cohort load_cohort(const std::vector<Participant>& participants, const CohortOptions& options,
+                   const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
+    options.validate();
+    const std::size_t n = participants.size();
+    std::vector<std::optional<Session>> sessions(n);
+    std::vector<std::exception_ptr> failures(n);
+    std::vector<ParticipantError> errors(n);
+    std::atomic<std::size_t> next{0}, done{0}, failed{0};
+    std::atomic<bool> stop{false};
+    std::mutex progress_mutex;
+    auto work = [&] {
+        for (std::size_t i; !stop && (i = next++) < n;) {
+            LoadOptions opt = options.load;
+            opt.paths = participants[i].paths;
+            opt.progress = nullptr;
+            try {
+                sessions[i] = load(opt);
+            } catch (const std::exception& e) {
+                failures[i] = std::current_exception();
+                std::string file;
+                if (auto* pe = dynamic_cast<const ParseError*>(&e)) file = pe->file();
+                else if (auto* io = dynamic_cast<const IoError*>(&e)) file = io->file();
+                errors[i] = {participants[i].id, file, e.what()};
+                ++failed;
+                if (options.strict) stop = true;
+            }
+            ++done;
+            if (progress) {
+                std::lock_guard<std::mutex> lock(progress_mutex);
+                progress(done, n, failed);
+            }
+        }
+    };
+    unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+    jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(n, 1)));
+    if (jobs <= 1) {
+        work();
+    } else {
+        std::vector<std::thread> pool;
+        for (unsigned t = 0; t < jobs; ++t) pool.emplace_back(work);
+        for (auto& t : pool) t.join();
+    }
+    Cohort out;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (failures[i]) {
+            if (options.strict) std::rethrow_exception(failures[i]);
+            out.errors.push_back(std::move(errors[i]));
+        } else if (sessions[i]) {
+            out.members.push_back({participants[i].id, std::move(*sessions[i])});
+        }
+    }
+    return out;
 }
 
 }  // namespace sleeparch::api

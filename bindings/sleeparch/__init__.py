@@ -13,6 +13,7 @@ core (``sleeparch._core``) with the GIL released, so threads scale.
 """
 from . import _core, plot  # plot imports matplotlib only when drawing
 from ._core import IoError, ParseError, UsageError
+from .cohort import load_cohort
 from .comparison import Comparison, compare, serum
 from .intake import Intake, link, read_intake
 from .nights import NIGHT_FIELDS, STAGES, Night, NightSet, formats, load, metric_info
@@ -38,6 +39,7 @@ __all__ = [
     "formats",
     "link",
     "load",
+    "load_cohort",
     "metric_info",
     "plot",
     "read_intake",

@@ -77,20 +77,29 @@ def load(
 
     Raises ParseError (a ValueError) naming file:line: field for bad input.
     """
-    prefer = [source] if isinstance(source, str) else list(source or [])
-    labels = {str(k): str(v) for k, v in (stage_map or {}).items()}
-    loaded = _core.load(
-        _paths(paths),
-        tz=tz or "",
-        input_format=input_format or "",
-        epoch_s=int(epoch or 0),
-        start=start or "",
-        column=column or "",
-        stage_map=labels,
-        restless_as_asleep=bool(restless_as_asleep),
-        prefer=prefer,
-        session_gap_min=int(session_gap),
-    )
+    options = _core_options(tz, source, input_format, epoch, start, column, stage_map, restless_as_asleep, session_gap)
+    loaded = _core.load(_paths(paths), **options)
+    return NightSet(loaded, _select(loaded, naps, from_date, to_date), tz=tz)
+
+
+def _core_options(tz=None, source=None, input_format=None, epoch=None, start=None, column=None, stage_map=None,
+                  restless_as_asleep=False, session_gap=60):
+    """load()'s keyword arguments as _core.load takes them."""
+    return {
+        "tz": tz or "",
+        "input_format": input_format or "",
+        "epoch_s": int(epoch or 0),
+        "start": start or "",
+        "column": column or "",
+        "stage_map": {str(k): str(v) for k, v in (stage_map or {}).items()},
+        "restless_as_asleep": bool(restless_as_asleep),
+        "prefer": [source] if isinstance(source, str) else list(source or []),
+        "session_gap_min": int(session_gap),
+    }
+
+
+def _select(loaded, naps=False, from_date=None, to_date=None):
+    """Indices of the nights kept: main sleeps (naps too when asked) within the dates."""
     lo, hi = _day(from_date, "from_date"), _day(to_date, "to_date")
     cols = loaded.columns()["columns"] if (lo or hi or not naps) else {}
     dates = cols["date"] if (lo or hi) else None
@@ -104,7 +113,7 @@ def load(
             if (lo and d < lo) or (hi and d > hi):
                 continue
         keep.append(i)
-    return NightSet(loaded, keep, tz=tz)
+    return keep
 
 
 class NightSet:

@@ -49,6 +49,31 @@ std::shared_ptr<Loaded> load(const std::vector<std::string>& paths, const std::s
     return std::make_shared<Loaded>(api::load(opts));
 }
 
+// A participant's load for cohorts: the session, or the error with the file
+// it names (so that one participant's bad file does not stop the others).
+py::tuple try_load(const std::vector<std::string>& paths, const std::string& tz, const std::string& input_format,
+                   int epoch_s, const std::string& start, const std::string& column,
+                   const std::map<std::string, std::string>& stage_map, bool restless_as_asleep,
+                   const std::vector<std::string>& prefer, int session_gap_min) {
+    std::string file, message, kind;
+    try {
+        return py::make_tuple(load(paths, tz, input_format, epoch_s, start, column, stage_map, restless_as_asleep,
+                                   prefer, session_gap_min),
+                              py::none());
+    } catch (const ParseError& e) {
+        file = e.file(), message = e.what(), kind = "ParseError";
+    } catch (const IoError& e) {
+        file = e.file(), message = e.what(), kind = "IoError";
+    } catch (const UsageError& e) {
+        message = e.what(), kind = "UsageError";
+    }
+    py::dict err;
+    err["file"] = file;
+    err["message"] = message;
+    err["kind"] = kind;
+    return py::make_tuple(py::none(), err);
+}
+
 const Night& night_at(const Loaded& d, std::size_t i) {
     if (i >= d.nights.size()) throw py::index_error("night index out of range");
     return d.nights[i];
@@ -272,9 +297,19 @@ void register_nights(py::module_& m) {
     m.def("load", &load, py::arg("paths"), py::arg("tz") = "", py::arg("input_format") = "", py::arg("epoch_s") = 0,
           py::arg("start") = "", py::arg("column") = "", py::arg("stage_map") = std::map<std::string, std::string>{},
           py::arg("restless_as_asleep") = false, py::arg("prefer") = std::vector<std::string>{},
-          py::arg("session_gap_min") = 60,
+          py::arg("session_gap_min") = api::LoadOptions{}.session_gap_min,
           "Imports files, folders and zips, assembles nights and computes their metrics (the GIL is released)");
 
+    m.def("try_load", &try_load, py::arg("paths"), py::arg("tz") = "", py::arg("input_format") = "",
+          py::arg("epoch_s") = 0, py::arg("start") = "", py::arg("column") = "",
+          py::arg("stage_map") = std::map<std::string, std::string>{}, py::arg("restless_as_asleep") = false,
+          py::arg("prefer") = std::vector<std::string>{}, py::arg("session_gap_min") = api::LoadOptions{}.session_gap_min,
+          "As load, but returns (loaded, None) or (None, {file, message, kind}) instead of raising input errors");
+    m.def("participants", [](const std::string& path) {
+        std::vector<std::pair<std::string, std::vector<std::string>>> out;
+        for (const auto& p : api::list_participants(path)) out.emplace_back(p.id, p.paths);
+        return out;
+    }, py::arg("folder_or_csv"), "A cohort's participants: (id, paths) per folder entry or per participant,path row");
     m.def("scalar_metrics", []() {
         py::list out;
         for (const MetricInfo& info : scalar_metrics()) {

@@ -30,6 +30,7 @@
 #include "sleeparch/comparison.hpp"
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/importers/intake_log.hpp"
+#include "sleeparch/importers/participants.hpp"
 #include "sleeparch/linking.hpp"
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/model.hpp"
@@ -190,5 +191,44 @@ struct ReportOptions {
 // log cannot be formed the page says why and `notes` gets the reason.
 std::string report(const Session& session, const Intake* intake, const ReportOptions& options,
                    std::vector<std::string>* notes = nullptr);
+
+// ---- cohorts -------------------------------------------------------------------
+
+// A folder of participants (each entry one participant) or a participant,path
+// CSV (importers::list_participants).
+using importers::Participant;
+using importers::list_participants;
+
+struct CohortOptions {
+    LoadOptions load;    // how each participant is read (its paths are the participant's own)
+    unsigned jobs = 1;   // participants loaded at once; 0: one per hardware thread
+    bool strict = false; // a participant that fails stops the run (its error is thrown)
+    void validate() const;
+};
+
+struct ParticipantError {
+    std::string participant;
+    std::string file;     // the file named by the error, when it names one
+    std::string message;  // the library's message ("file:line: field: detail")
+};
+
+struct CohortMember {
+    std::string participant;
+    Session session;
+};
+
+// Members in the participants' order; each is exactly what api::load gives
+// that participant alone, whatever `jobs` is.
+struct Cohort {
+    std::vector<CohortMember> members;
+    std::vector<ParticipantError> errors;  // participants that failed, in order
+};
+
+// Loads every participant, `jobs` at a time. A participant that fails (bad
+// input, unreadable files, nothing recognised) is reported in `errors` and
+// the rest go on, unless options.strict. `progress` (may be empty) is called
+// with (done, total, failed) from the loading threads, one at a time.
+Cohort load_cohort(const std::vector<Participant>& participants, const CohortOptions& options,
+                   const std::function<void(std::size_t, std::size_t, std::size_t)>& progress = {});
 
 }  // namespace sleeparch::api

@@ -1,0 +1,102 @@
+"""Cohorts: `sa.load_cohort` on threads against `sleeparch nights --participants` on a
+generated NSRR-style cohort (cohort_data.py) with a participant folder, a plain hypnogram
+and an unreadable file."""
+import io
+import os
+import pathlib
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cohort_data import make_cohort
+from test_bindings import _import
+
+@pytest.fixture(scope="module")
+def sa():
+    return _import()
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cohort")
+    make_cohort(root, 12, seed=7)
+    # A participant folder holding a plain hypnogram, and one that is not readable.
+    (root / "p-folder").mkdir()
+    shutil.copy(ROOT / "data" / "hypnograms" / "2025-01-10.txt", root / "p-folder" / "night.txt")
+    (root / "p-broken.xml").write_text("<PSGAnnotation><ScoredEvents><ScoredEvent><EventConcept>")
+    return root
+
+
+def cli_table(run, *args):
+    proc = run("nights", *args, "--format", "csv", check=False)
+    return proc, pd.read_csv(io.StringIO(proc.stdout), dtype=str, keep_default_na=False) if proc.stdout else None
+
+
+def as_text(df):
+    """The DataFrame as the CLI's CSV prints it, for cell-by-cell comparison."""
+    out = pd.read_csv(io.StringIO(df.to_csv(index=False)), dtype=str, keep_default_na=False)
+    return out
+
+
+def same_as_cli(sa, got, want):
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want) > 0
+    kinds = {name: kind for name, kind, _d in sa._core.night_fields()}
+    for col in want.columns:
+        kind = kinds.get(col, "text")
+        if kind == "number":
+            a = pd.to_numeric(want[col].replace("", np.nan))
+            assert np.allclose(got[col].to_numpy(dtype=float), a.to_numpy(dtype=float), equal_nan=True, atol=1e-4), col
+        elif kind == "instant":
+            assert [("" if pd.isna(v) else v.isoformat()) for v in got[col]] == list(want[col]), col
+        elif kind == "flag":
+            assert [str(bool(v)).lower() for v in got[col]] == list(want[col]), col
+        elif kind == "text_list":
+            assert [";".join(v) for v in got[col]] == list(want[col]), col
+        else:
+            assert [str(v) for v in got[col]] == list(want[col]), col
+
+
+def test_threads_equal_cli_participants(sa, run, cohort):
+    proc, want = cli_table(run, "--participants", cohort, "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "participant p-broken" in proc.stderr
+    got = sa.load_cohort(cohort, jobs=2)
+    same_as_cli(sa, got, want)
+    assert sorted(set(got["participant"])) == sorted([f"nsrr-{k:04d}" for k in range(12)] + ["p-folder"])
+    errors = got.attrs["errors"]
+    assert list(errors["participant"]) == ["p-broken"]
+    assert errors["file"].iloc[0].endswith("p-broken.xml")
+    # Each participant's rows are the rows of loading it alone.
+    alone = sa.load(cohort / "nsrr-0003.xml").metrics()
+    mine = got[got["participant"] == "nsrr-0003"].drop(columns="participant").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
+
+
+def test_one_job_equals_two(sa, cohort):
+    pd.testing.assert_frame_equal(sa.load_cohort(cohort, jobs=1), sa.load_cohort(cohort, jobs=2))
+
+
+def test_mapping_and_strict(sa, run, cohort, tmp_path):
+    mapping = {"a": cohort / "nsrr-0001.xml", "b": [cohort / "nsrr-0002.xml"]}
+    got = sa.load_cohort(mapping)
+    assert list(got["participant"].unique()) == ["a", "b"]
+    csv = tmp_path / "map.csv"
+    csv.write_text(f"participant,path\na,{cohort / 'nsrr-0001.xml'}\nb,{cohort / 'nsrr-0002.xml'}\n")
+    proc, want = cli_table(run, "--participants", csv)
+    assert proc.returncode == 0, proc.stderr
+    same_as_cli(sa, sa.load_cohort(csv), want)
+    with pytest.raises(sa.ParseError, match="p-broken.xml"):
+        sa.load_cohort(cohort, strict=True)
+    proc, _ = cli_table(run, "--participants", cohort, "--strict")
+    assert proc.returncode == 1 and "p-broken.xml" in proc.stderr
+    csv.write_text("participant,path\na,x.xml\na,y.xml\n")
+    proc = run("nights", "--participants", csv, check=False)
+    assert proc.returncode == 2 and 'participant "a" is listed twice' in proc.stderr
+    with pytest.raises(sa.UsageError, match="listed twice"):
+        sa.load_cohort(csv)
