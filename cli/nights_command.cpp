@@ -68,6 +68,15 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
             o["final_wake_local"] = opt(final_wake_local(r.metrics));
             o["midpoint_local"] = opt(midpoint_local(r.metrics));
             o["transitions"] = r.night->summary_only ? ordered(nullptr) : ordered(r.metrics.transitions);
+            ordered cycles = std::isnan(r.metrics.nrem_cycles) ? ordered(nullptr) : ordered::array();
+            for (const Cycle& c : r.metrics.cycles)
+                cycles.push_back({{"start", format_local_iso(c.start, r.night->utc_offset_min)},
+                                  {"end", format_local_iso(c.end, r.night->utc_offset_min)},
+                                  {"nrem_min", c.nrem_min},
+                                  {"rem_min", c.rem_min},
+                                  {"complete", c.complete}});
+            o["cycles"] = std::move(cycles);
+            o["notes"] = r.metrics.notes;
             o["dropped_sources"] = r.night->provenance.dropped_sources;
             if (intake) {
                 const std::size_t i = static_cast<std::size_t>(&r - rows.data());

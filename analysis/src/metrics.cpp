@@ -41,59 +41,184 @@ TransitionMatrix transitions_30s(const Night& n) {
     return m;
 }
 
-bool is_nrem(Stage s) { return is_light_family(s) || s == Stage::Deep; }
+// Luna's stage classes for the cycle rules. Light (N1/N2 not resolved) counts
+// as N2: the rules single out N1 only as a stage too light to open a NREM
+// period, and wearables' "light" is mostly N2. Asleep (no stage) is neither
+// NREM nor REM, like Luna's "?". Lights: Luna's L, what it makes of Unscored
+// epochs before the first and after the last scored epoch.
+enum class LunaStage : std::uint8_t { Wake, N1, N2, N3, REM, Unknown, Lights };
 
-// NREM-REM cycles (METRICS.md §2, after Feinberg & Floyd as Luna modifies
-// them), over the sleep period:
-//  - REM episodes separated by less than 15 min without REM form one REM
-//    period; a REM period must span >= 5 min, except the night's first.
-//  - A cycle is an NREM period (>= 15 min of N1/N2/Light/Deep since the
-//    previous cycle ended) followed by a qualifying REM period; it ends when
-//    that REM period ends. REM periods preceded by < 15 min of NREM do not
-//    close a cycle. An unfinished cycle at the end of the night is not counted.
-void cycles(const Night& n, UtcSeconds onset, UtcSeconds final_wake, double& count, double& mean) {
-    struct Period {
-        UtcSeconds start, end;
-    };
-    std::vector<Period> rem;
+LunaStage luna_stage(Stage s) {
+    switch (s) {
+        case Stage::Wake: return LunaStage::Wake;
+        case Stage::N1: return LunaStage::N1;
+        case Stage::N2:
+        case Stage::Light: return LunaStage::N2;
+        case Stage::Deep: return LunaStage::N3;
+        case Stage::REM: return LunaStage::REM;
+        default: return LunaStage::Unknown;
+    }
+}
+
+bool luna_sleep(LunaStage s) { return s != LunaStage::Wake && s != LunaStage::Unknown && s != LunaStage::Lights; }
+bool luna_nrem(LunaStage s) { return s == LunaStage::N1 || s == LunaStage::N2 || s == LunaStage::N3; }
+
+// The window on the 30-s grid of transitions_30s (stage at each epoch's midpoint).
+std::vector<LunaStage> luna_epochs(const Night& n) {
+    const UtcSeconds w0 = n.window_start;
+    const std::int64_t epochs = n.window_end - w0 > 15 ? ceil_div(n.window_end - w0 - 15, 30) : 0;
+    std::vector<LunaStage> out(static_cast<std::size_t>(epochs), LunaStage::Unknown);
     for (const Segment& s : n.segments) {
-        if (s.stage != Stage::REM || s.end <= onset || s.start >= final_wake) continue;
-        if (!rem.empty() && s.start - rem.back().end < 15 * 60) rem.back().end = s.end;
-        else rem.push_back(Period{s.start, s.end});
+        const std::int64_t k0 = std::max<std::int64_t>(0, ceil_div(s.start - w0 - 15, 30));
+        const std::int64_t k1 = std::min<std::int64_t>(epochs, ceil_div(s.end - w0 - 15, 30));
+        for (std::int64_t k = k0; k < k1; ++k) out[static_cast<std::size_t>(k)] = luna_stage(s.stage);
     }
-    std::vector<Period> qualifying;
-    for (std::size_t i = 0; i < rem.size(); ++i) {
-        if (i == 0 || rem[i].end - rem[i].start >= 5 * 60) qualifying.push_back(rem[i]);
+    for (auto it = out.begin(); it != out.end() && *it == LunaStage::Unknown; ++it) *it = LunaStage::Lights;
+    for (auto it = out.rbegin(); it != out.rend() && *it == LunaStage::Unknown; ++it) *it = LunaStage::Lights;
+    return out;
+}
+
+// NREM-REM cycles as Luna's HYPNO (lunapi 1.7.0, hypno.cpp) finds them on
+// 30-s epochs, rule for rule, so that nrem_cycles equals its NREMC and
+// mean_cycle_min its NREMC_MINS (METRICS.md §2). Over the sleep period:
+//  - An epoch opens a NREM period unless it is Wake or N1 or REM follows
+//    within 15 min; the NREM period runs on through Wake and short REM.
+//  - A REM epoch after a NREM or REM period is in a REM period; the REM
+//    period continues while REM recurs within 15 min, and Wake/N1 after it
+//    leaves the cycle until a new NREM period opens.
+//  - 15 min without N2/N3/REM ends a NREM period without REM (cycle-ending
+//    wake, which stays outside any cycle); so does the end of sleep. Both
+//    count as cycles: this is where Luna counts more than "complete" cycles.
+//  - A REM period after the night's first must last 5 min, else its epochs
+//    belong to the NREM period.
+//  - A cycle needs 15 min of NREM from its start to its REM period or end;
+//    a shorter stretch belongs to no cycle.
+// A cycle's duration is its epochs times 30 s (Wake inside it included).
+std::vector<Cycle> luna_cycles(const Night& n, double& total_min) {
+    constexpr int kMinNrem = 30;          // 15 min: NREM period, and REM ahead that prevents one
+    constexpr int kRemInterruption = 30;  // 15 min: REM recurring within keeps the REM period
+    constexpr int kEndingWake = 30;       // 15 min without N2/N3/REM ends a NREM period
+    constexpr int kMinRem = 10;           // 5 min: REM period after the first
+    const std::vector<LunaStage> st = luna_epochs(n);
+    const int ne = static_cast<int>(st.size());
+    int first_sleep = -1, last_sleep = -1;
+    for (int e = 0; e < ne; ++e) {
+        if (!luna_sleep(st[e])) continue;
+        if (first_sleep < 0) first_sleep = e;
+        last_sleep = e;
     }
-    // NREM time before t, by a forward-only walk: periods are visited in time order.
-    std::size_t seg = 0;
-    UtcSeconds nrem_before_seg = 0;  // NREM time in segments [0, seg)
-    auto nrem_before = [&](UtcSeconds t) {
-        while (seg < n.segments.size() && n.segments[seg].end <= t) {
-            if (is_nrem(n.segments[seg].stage)) nrem_before_seg += n.segments[seg].end - n.segments[seg].start;
-            ++seg;
+    total_min = 0;
+    if (first_sleep < 0) return {};
+    // next_rem[e]: first REM epoch at or after e (ne if none); next_deep_or_rem likewise for N2/N3/REM.
+    std::vector<int> next_rem(ne + 1, ne), next_n23r(ne + 1, ne), nrem_before(ne + 1, 0);
+    for (int e = ne - 1; e >= 0; --e) {
+        next_rem[e] = st[e] == LunaStage::REM ? e : next_rem[e + 1];
+        const bool n23r = st[e] == LunaStage::N2 || st[e] == LunaStage::N3 || st[e] == LunaStage::REM;
+        next_n23r[e] = n23r ? e : next_n23r[e + 1];
+    }
+    for (int e = 0; e < ne; ++e) nrem_before[e + 1] = nrem_before[e] + (luna_nrem(st[e]) ? 1 : 0);
+    auto within = [&](const std::vector<int>& next, int e, int len) { return next[e] <= std::min(ne - 1, e + len - 1); };
+    // Wake (or lights) after the last sleep epoch: never part of a cycle.
+    std::vector<char> final_wake(ne, 0);
+    for (int e = ne - 1; e >= 0 && !luna_sleep(st[e]); --e)
+        final_wake[e] = st[e] == LunaStage::Wake || st[e] == LunaStage::Lights;
+
+    enum class Period : std::uint8_t { None, Nrem, Rem };
+    std::vector<Period> period(ne, Period::None);
+    std::vector<char> ending_wake(ne, 0);
+    for (int e = first_sleep; e <= last_sleep; ++e) {
+        const Period prev = e > 0 ? period[e - 1] : Period::None;
+        const bool prev_ending = e > 0 && ending_wake[e - 1];
+        const bool wake_or_n1 = st[e] == LunaStage::Wake || st[e] == LunaStage::N1;
+        if (st[e] == LunaStage::REM && prev != Period::None) period[e] = Period::Rem;
+        else if (prev == Period::Rem && within(next_rem, e, kRemInterruption)) period[e] = Period::Rem;
+        else if ((prev == Period::Rem || prev_ending) && wake_or_n1) period[e] = Period::None;
+        else if (prev == Period::None && (wake_or_n1 || within(next_rem, e, kMinNrem))) period[e] = Period::None;
+        else period[e] = Period::Nrem;
+        if (period[e] == Period::Nrem && !within(next_n23r, e, kEndingWake)) ending_wake[e] = 1;
+        else if (prev_ending && st[e] == LunaStage::Wake) ending_wake[e] = 1;
+    }
+
+    // 0 outside cycles, 1 NREM period, 5 REM period (Luna's codes).
+    int first_rem_period = std::numeric_limits<int>::max(), first_ending = std::numeric_limits<int>::max();
+    for (int e = ne - 1; e >= 0; --e) {
+        if (period[e] == Period::Rem) first_rem_period = e;
+        if (ending_wake[e]) first_ending = e;
+    }
+    std::vector<std::uint8_t> code(ne, 0);
+    for (int e = 0; e < ne; ++e) {
+        if (ending_wake[e]) continue;
+        const Period prev = e > 0 ? period[e - 1] : Period::None;
+        const std::uint8_t prev_code = e > 0 ? code[e - 1] : 0;
+        if (period[e] == Period::Nrem) {
+            code[e] = 1;
+        } else if (period[e] == Period::Rem) {
+            if (prev == Period::Nrem) {
+                if (e <= first_rem_period && e <= first_ending) {
+                    code[e] = 5;  // the night's first REM period has no minimum
+                } else {
+                    int rem = 0;
+                    for (int k = e; k <= std::min(ne - 1, e + kMinRem - 1); ++k) rem += period[k] == Period::Rem;
+                    code[e] = rem >= kMinRem ? 5 : 1;
+                }
+            } else {
+                code[e] = prev == Period::Rem && prev_code == 5 ? 5 : 1;
+            }
+        } else if (prev == Period::Rem && prev_code == 1) {
+            code[e] = 1;
+        } else if (!final_wake[e] && prev_code == 1) {
+            code[e] = 1;
         }
-        UtcSeconds partial = 0;
-        if (seg < n.segments.size() && n.segments[seg].start < t && is_nrem(n.segments[seg].stage))
-            partial = t - n.segments[seg].start;
-        return nrem_before_seg + partial;
-    };
-    int done = 0;
+    }
+    // next_stop[e]: first epoch at or after e outside the NREM period (code 0 or 5); Luna's default ne - 1.
+    std::vector<int> next_stop(ne + 1, ne - 1);
+    for (int e = ne - 1; e >= 0; --e) next_stop[e] = code[e] != 1 ? e : next_stop[e + 1];
+    std::vector<Cycle> cycles;
+    bool in_cycle = false;
+    for (int e = 0; e < ne; ++e) {
+        if (code[e] == 0) {
+            in_cycle = false;
+            continue;
+        }
+        const std::uint8_t prev_code = e > 0 ? code[e - 1] : 0;
+        if ((code[e] == 1 && prev_code == 0) || (code[e] == 1 && prev_code == 5)) {
+            const int stop = next_stop[e];
+            in_cycle = nrem_before[stop + 1] - nrem_before[e] >= kMinNrem;
+            if (in_cycle) {
+                const UtcSeconds t = n.window_start + 30 * static_cast<UtcSeconds>(e);
+                cycles.push_back(Cycle{t, t, 0, 0, false});
+            }
+        }
+        if (!in_cycle) continue;
+        Cycle& c = cycles.back();
+        c.end = std::min(n.window_end, n.window_start + 30 * static_cast<UtcSeconds>(e + 1));
+        total_min += 0.5;
+        if (st[e] == LunaStage::REM) c.rem_min += 0.5;
+        else if (luna_nrem(st[e])) c.nrem_min += 0.5;
+        if (code[e] == 5) c.complete = true;
+    }
+    return cycles;
+}
+
+// METRICS.md §2 nrem_cycles, mean_cycle_min, complete_cycles and the cycle
+// list, or NaN with the reason in m.notes.
+void nrem_cycles(const Night& n, bool staged, bool any_rem, NightMetrics& m) {
+    std::string why;
+    if (n.epoch_s > 60)
+        why = "native epoch of " + std::to_string(n.epoch_s) + " s is coarser than 60 s, too coarse for 15-min and 5-min rules";
+    else if (!staged) why = "no staged sleep (sleep without stages only)";
+    else if (!any_rem) why = "no REM in the night (cycles end in REM periods; a hypnogram without REM is rarely a true night)";
+    if (!why.empty()) {
+        m.notes.push_back("nrem_cycles: " + why);
+        return;
+    }
     double total = 0;
-    UtcSeconds cycle_start = onset;
-    UtcSeconds nrem_at_cycle_start = nrem_before(onset);
-    for (const Period& p : qualifying) {
-        if (p.start < cycle_start) continue;
-        const UtcSeconds nrem = nrem_before(p.start) - nrem_at_cycle_start;
-        if (nrem >= 15 * 60) {
-            ++done;
-            total += minutes(p.end - cycle_start);
-            cycle_start = p.end;
-            nrem_at_cycle_start = nrem_before(cycle_start);
-        }
-    }
-    count = done;
-    mean = done ? total / done : kNaN;
+    m.cycles = luna_cycles(n, total);
+    int complete = 0;
+    for (const Cycle& c : m.cycles) complete += c.complete ? 1 : 0;
+    m.nrem_cycles = static_cast<double>(m.cycles.size());
+    m.complete_cycles = complete;
+    if (!m.cycles.empty()) m.mean_cycle_min = total / static_cast<double>(m.cycles.size());
 }
 
 }  // namespace
@@ -109,7 +234,7 @@ NightMetrics compute_metrics(const Night& n) {
                         &m.awakenings_5min, &m.longest_wake_min, &m.mean_wake_episode_min,
                         &m.sfi_per_h, &m.stage_shifts, &m.stage_shift_index, &m.deep_bouts,
                         &m.rem_bouts, &m.longest_deep_bout_min, &m.longest_rem_bout_min,
-                        &m.nrem_cycles, &m.mean_cycle_min};
+                        &m.nrem_cycles, &m.mean_cycle_min, &m.complete_cycles};
     for (double* f : fields) *f = kNaN;
     m.utc_offset_min = n.utc_offset_min;
     m.transitions = TransitionMatrix{};
@@ -129,10 +254,13 @@ NightMetrics compute_metrics(const Night& n) {
         m.unscored_min = std::max(0.0, tib - m.tst_min - m.wake_min);
         m.se_pct = tib > 0 ? 100.0 * m.tst_min / tib : kNaN;
         if (m.tst_min > 0) {
-            m.light_pct = 100.0 * m.light_min / m.tst_min;
-            m.deep_pct = 100.0 * m.deep_min / m.tst_min;
-            m.rem_pct = 100.0 * m.rem_min / m.tst_min;
-            m.staged_fraction = (m.light_min + m.deep_min + m.rem_min) / m.tst_min;
+            const double staged = m.light_min + m.deep_min + m.rem_min;
+            if (staged > 0) {
+                m.light_pct = 100.0 * m.light_min / m.tst_min;
+                m.deep_pct = 100.0 * m.deep_min / m.tst_min;
+                m.rem_pct = 100.0 * m.rem_min / m.tst_min;
+            }
+            m.staged_fraction = staged / m.tst_min;
         }
         return m;
     }
@@ -171,14 +299,19 @@ NightMetrics compute_metrics(const Night& n) {
     m.transitions = transitions_30s(n);
     if (!any_sleep) return m;
 
-    m.light_pct = 100.0 * light / tst;
-    m.deep_pct = 100.0 * m.deep_min / tst;
-    m.rem_pct = 100.0 * m.rem_min / tst;
-    if (resolves_n1_n2) {
-        m.n1_pct = 100.0 * m.n1_min / tst;
-        m.n2_pct = 100.0 * m.n2_min / tst;
+    // METRICS.md §2: without staged sleep (AutoSleep, Fitbit classic, Apple
+    // AsleepUnspecified) the shares are undefined; 0 would read as "no deep sleep".
+    const double staged = light + m.deep_min + m.rem_min;
+    if (staged > 0) {
+        m.light_pct = 100.0 * light / tst;
+        m.deep_pct = 100.0 * m.deep_min / tst;
+        m.rem_pct = 100.0 * m.rem_min / tst;
+        if (resolves_n1_n2) {
+            m.n1_pct = 100.0 * m.n1_min / tst;
+            m.n2_pct = 100.0 * m.n2_min / tst;
+        }
     }
-    m.staged_fraction = (light + m.deep_min + m.rem_min) / tst;
+    m.staged_fraction = staged / tst;
     m.onset = onset;
     m.final_wake = final_wake;
     m.midpoint = onset + (final_wake - onset) / 2;
@@ -259,7 +392,7 @@ NightMetrics compute_metrics(const Night& n) {
     m.sfi_per_h = to_wake / tst_h;
     m.stage_shift_index = shifts / tst_h;
 
-    if (n.epoch_s <= 60) cycles(n, onset, final_wake, m.nrem_cycles, m.mean_cycle_min);
+    nrem_cycles(n, staged > 0, first_rem.has_value(), m);
     return m;
 }
 
@@ -302,8 +435,9 @@ const MetricInfo kMetrics[] = {
     {"rem_bouts", &NightMetrics::rem_bouts, "count", "REM runs inside the sleep period"},
     {"longest_deep_bout_min", &NightMetrics::longest_deep_bout_min, "min", "longest Deep run"},
     {"longest_rem_bout_min", &NightMetrics::longest_rem_bout_min, "min", "longest REM run"},
-    {"nrem_cycles", &NightMetrics::nrem_cycles, "count", "complete NREM-REM cycles"},
-    {"mean_cycle_min", &NightMetrics::mean_cycle_min, "min", "mean duration of complete cycles"},
+    {"nrem_cycles", &NightMetrics::nrem_cycles, "count", "NREM-REM cycles by Luna's HYPNO rules (NREMC)"},
+    {"mean_cycle_min", &NightMetrics::mean_cycle_min, "min", "mean cycle duration (Luna's NREMC_MINS)"},
+    {"complete_cycles", &NightMetrics::complete_cycles, "count", "cycles whose NREM period is followed by a REM period"},
 };
 }  // namespace
 

@@ -182,6 +182,24 @@ py::dict night_metrics(const Loaded& d, std::size_t i) {
     for (int a = 0; a < kTransitionCategories; ++a)
         for (int b = 0; b < kTransitionCategories; ++b) r(a, b) = m.transitions[a][b];
     out["transitions"] = tr;
+    std::vector<std::int64_t> start, end;
+    std::vector<double> nrem, rem;
+    std::vector<bool> complete;
+    for (const Cycle& c : m.cycles) {
+        start.push_back(c.start);
+        end.push_back(c.end);
+        nrem.push_back(c.nrem_min);
+        rem.push_back(c.rem_min);
+        complete.push_back(c.complete);
+    }
+    py::dict cycles;
+    cycles["start"] = to_array(start);
+    cycles["end"] = to_array(end);
+    cycles["nrem_min"] = to_array(nrem);
+    cycles["rem_min"] = to_array(rem);
+    cycles["complete"] = complete;
+    out["cycles"] = cycles;
+    out["notes"] = m.notes;
     return out;
 }
 
