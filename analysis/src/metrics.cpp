@@ -207,7 +207,7 @@ void nrem_cycles(const Night& n, bool staged, bool any_rem, NightMetrics& m) {
     if (n.epoch_s > 60)
         why = "native epoch of " + std::to_string(n.epoch_s) + " s is coarser than 60 s, too coarse for 15-min and 5-min rules";
     else if (!staged) why = "no staged sleep (sleep without stages only)";
-    else if (!any_rem) why = "no REM in the night (cycles end in REM periods; a hypnogram without REM is rarely a true night)";
+    else if (!any_rem) why = "no REM in the night, so no NREM-REM cycle can be delimited";
     if (!why.empty()) {
         m.notes.push_back("nrem_cycles: " + why);
         return;
