@@ -15,6 +15,8 @@ import math
 import numpy as np
 import pytest
 
+from conftest import sample
+
 lunapi = pytest.importorskip("lunapi")
 
 LABELS = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R", 9: "?"}
@@ -266,6 +268,18 @@ def test_bundled_sample_nights_agree(nights_json):
         codes = [codes_of[x.strip()] for x in path.read_text().splitlines() if x.strip() and not x.startswith("#")]
         (our,) = nights_json(path, "--naps")
         compare(our, codes)
+
+
+@pytest.mark.parametrize(
+    "relative", ["hypnogram_txt/yasa_data_full_6hrs_100Hz_hypno_30s.txt", "hypnogram_txt/yasa_sub-02_hypno_30s.txt"]
+)
+def test_scored_sample_hypnograms_agree(nights_json, relative):
+    # Polysomnography hypnograms from YASA's test data (../shared/samples).
+    path = sample(relative)
+    codes_of = {"0": W, "1": N1, "2": N2, "3": N3, "4": R, "W": W, "N1": N1, "N2": N2, "N3": N3, "R": R}
+    codes = [codes_of[x.strip()] for x in path.read_text().splitlines() if x.strip() and not x.startswith("#")]
+    (our,) = nights_json(path)
+    compare(our, codes)
 
 
 def test_unstaged_night_has_no_shares_or_cycles(nights_json, tmp_path):
