@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "sleeparch/time.hpp"
 
@@ -63,19 +64,33 @@ LunaStage luna_stage(Stage s) {
 bool luna_sleep(LunaStage s) { return s != LunaStage::Wake && s != LunaStage::Unknown && s != LunaStage::Lights; }
 bool luna_nrem(LunaStage s) { return s == LunaStage::N1 || s == LunaStage::N2 || s == LunaStage::N3; }
 
-// The window on the 30-s grid of transitions_30s (stage at each epoch's midpoint).
-std::vector<LunaStage> luna_epochs(const Night& n) {
+// The window on the 30-s grid of transitions_30s (stage at each epoch's
+// midpoint), as runs of one Luna stage: [begin, end) in epochs from W0.
+struct LunaRun {
+    int begin, end;
+    LunaStage stage;
+};
+
+std::vector<LunaRun> luna_runs(const Night& n, int& epochs) {
     const UtcSeconds w0 = n.window_start;
-    const std::int64_t epochs = n.window_end - w0 > 15 ? ceil_div(n.window_end - w0 - 15, 30) : 0;
-    std::vector<LunaStage> out(static_cast<std::size_t>(epochs), LunaStage::Unknown);
+    epochs = n.window_end - w0 > 15 ? static_cast<int>(ceil_div(n.window_end - w0 - 15, 30)) : 0;
+    std::vector<LunaRun> runs;
+    auto add = [&](int b, int e, LunaStage st) {
+        if (e <= b) return;
+        if (!runs.empty() && runs.back().stage == st && runs.back().end == b) runs.back().end = e;
+        else runs.push_back(LunaRun{b, e, st});
+    };
     for (const Segment& s : n.segments) {
-        const std::int64_t k0 = std::max<std::int64_t>(0, ceil_div(s.start - w0 - 15, 30));
-        const std::int64_t k1 = std::min<std::int64_t>(epochs, ceil_div(s.end - w0 - 15, 30));
-        for (std::int64_t k = k0; k < k1; ++k) out[static_cast<std::size_t>(k)] = luna_stage(s.stage);
+        const int k0 = static_cast<int>(std::max<std::int64_t>(0, ceil_div(s.start - w0 - 15, 30)));
+        const int k1 = static_cast<int>(std::min<std::int64_t>(epochs, ceil_div(s.end - w0 - 15, 30)));
+        if (k1 <= k0) continue;
+        add(runs.empty() ? 0 : runs.back().end, k0, LunaStage::Unknown);  // never for a valid night
+        add(k0, k1, luna_stage(s.stage));
     }
-    for (auto it = out.begin(); it != out.end() && *it == LunaStage::Unknown; ++it) *it = LunaStage::Lights;
-    for (auto it = out.rbegin(); it != out.rend() && *it == LunaStage::Unknown; ++it) *it = LunaStage::Lights;
-    return out;
+    add(runs.empty() ? 0 : runs.back().end, epochs, LunaStage::Unknown);
+    if (!runs.empty() && runs.front().stage == LunaStage::Unknown) runs.front().stage = LunaStage::Lights;
+    if (!runs.empty() && runs.back().stage == LunaStage::Unknown) runs.back().stage = LunaStage::Lights;
+    return runs;
 }
 
 // NREM-REM cycles as Luna's HYPNO (lunapi 1.7.0, hypno.cpp) finds them on
@@ -94,109 +109,189 @@ std::vector<LunaStage> luna_epochs(const Night& n) {
 //  - A cycle needs 15 min of NREM from its start to its REM period or end;
 //    a shorter stretch belongs to no cycle.
 // A cycle's duration is its epochs times 30 s (Wake inside it included).
+// Every rule looks at an epoch, the state of the one before it and whether
+// some stage occurs within the next 15 min; on a stretch of one stage where
+// those look-aheads do not change, the state repeats once it has repeated
+// once. So the epochs are walked as such stretches (spans), which keeps a
+// night at O(segments) like the other metrics.
 std::vector<Cycle> luna_cycles(const Night& n, double& total_min) {
     constexpr int kMinNrem = 30;          // 15 min: NREM period, and REM ahead that prevents one
     constexpr int kRemInterruption = 30;  // 15 min: REM recurring within keeps the REM period
     constexpr int kEndingWake = 30;       // 15 min without N2/N3/REM ends a NREM period
     constexpr int kMinRem = 10;           // 5 min: REM period after the first
-    const std::vector<LunaStage> st = luna_epochs(n);
-    const int ne = static_cast<int>(st.size());
-    int first_sleep = -1, last_sleep = -1;
-    for (int e = 0; e < ne; ++e) {
-        if (!luna_sleep(st[e])) continue;
-        if (first_sleep < 0) first_sleep = e;
-        last_sleep = e;
-    }
+    static_assert(kMinNrem == kRemInterruption, "one REM look-ahead serves both rules");
     total_min = 0;
-    if (first_sleep < 0) return {};
-    // next_rem[e]: first REM epoch at or after e (ne if none); next_deep_or_rem likewise for N2/N3/REM.
-    std::vector<int> next_rem(ne + 1, ne), next_n23r(ne + 1, ne), nrem_before(ne + 1, 0);
-    for (int e = ne - 1; e >= 0; --e) {
-        next_rem[e] = st[e] == LunaStage::REM ? e : next_rem[e + 1];
-        const bool n23r = st[e] == LunaStage::N2 || st[e] == LunaStage::N3 || st[e] == LunaStage::REM;
-        next_n23r[e] = n23r ? e : next_n23r[e + 1];
+    int ne = 0;
+    const std::vector<LunaRun> runs = luna_runs(n, ne);
+    int first_sleep = -1, last_sleep = -1;
+    for (const LunaRun& r : runs) {
+        if (!luna_sleep(r.stage)) continue;
+        if (first_sleep < 0) first_sleep = r.begin;
+        last_sleep = r.end - 1;
     }
-    for (int e = 0; e < ne; ++e) nrem_before[e + 1] = nrem_before[e] + (luna_nrem(st[e]) ? 1 : 0);
-    auto within = [&](const std::vector<int>& next, int e, int len) { return next[e] <= std::min(ne - 1, e + len - 1); };
-    // Wake (or lights) after the last sleep epoch: never part of a cycle.
-    std::vector<char> final_wake(ne, 0);
-    for (int e = ne - 1; e >= 0 && !luna_sleep(st[e]); --e)
-        final_wake[e] = st[e] == LunaStage::Wake || st[e] == LunaStage::Lights;
+    if (first_sleep < 0) return {};
+
+    // First REM epoch, and first N2/N3/REM epoch, at or after each run's end (ne if none).
+    const std::size_t nr = runs.size();
+    std::vector<int> rem_after(nr), n23r_after(nr);
+    int next_rem = ne, next_n23r = ne;
+    for (std::size_t i = nr; i-- > 0;) {
+        rem_after[i] = next_rem;
+        n23r_after[i] = next_n23r;
+        const LunaStage st = runs[i].stage;
+        if (st == LunaStage::REM) next_rem = runs[i].begin;
+        if (st == LunaStage::N2 || st == LunaStage::N3 || st == LunaStage::REM) next_n23r = runs[i].begin;
+    }
 
     enum class Period : std::uint8_t { None, Nrem, Rem };
-    std::vector<Period> period(ne, Period::None);
-    std::vector<char> ending_wake(ne, 0);
-    for (int e = first_sleep; e <= last_sleep; ++e) {
-        const Period prev = e > 0 ? period[e - 1] : Period::None;
-        const bool prev_ending = e > 0 && ending_wake[e - 1];
-        const bool wake_or_n1 = st[e] == LunaStage::Wake || st[e] == LunaStage::N1;
-        if (st[e] == LunaStage::REM && prev != Period::None) period[e] = Period::Rem;
-        else if (prev == Period::Rem && within(next_rem, e, kRemInterruption)) period[e] = Period::Rem;
-        else if ((prev == Period::Rem || prev_ending) && wake_or_n1) period[e] = Period::None;
-        else if (prev == Period::None && (wake_or_n1 || within(next_rem, e, kMinNrem))) period[e] = Period::None;
-        else period[e] = Period::Nrem;
-        if (period[e] == Period::Nrem && !within(next_n23r, e, kEndingWake)) ending_wake[e] = 1;
-        else if (prev_ending && st[e] == LunaStage::Wake) ending_wake[e] = 1;
+    struct Span {
+        int begin, end;
+        LunaStage stage;
+        Period period;
+        bool ending;    // cycle-ending wake
+        std::uint8_t code;  // Luna's: 0 outside cycles, 1 NREM period, 5 REM period
+    };
+    // Periods and cycle-ending wake, span by span. Outside [first_sleep,
+    // last_sleep] every epoch is outside any period.
+    std::vector<Span> spans;
+    auto push = [&](int b, int e, LunaStage st, Period p, bool ending) {
+        if (e <= b) return;
+        if (!spans.empty() && spans.back().end == b && spans.back().stage == st && spans.back().period == p &&
+            spans.back().ending == ending)
+            spans.back().end = e;
+        else spans.push_back(Span{b, e, st, p, ending, 0});
+    };
+    Period prev = Period::None;
+    bool prev_ending = false;
+    for (std::size_t i = 0; i < nr; ++i) {
+        const LunaRun& r = runs[i];
+        const LunaStage st = r.stage;
+        const int lo = std::max(r.begin, first_sleep), hi = std::min(r.end, last_sleep + 1);
+        push(r.begin, std::min(r.end, lo), st, Period::None, false);
+        // The look-aheads switch on once the next REM (N2/N3/REM) is 15 min
+        // ahead, and never when there is none.
+        constexpr int kNever = std::numeric_limits<int>::max();
+        const bool n23r = st == LunaStage::N2 || st == LunaStage::N3 || st == LunaStage::REM;
+        const int rem_on = st == LunaStage::REM ? r.begin : rem_after[i] < ne ? rem_after[i] - (kMinNrem - 1) : kNever;
+        const int n23r_on = n23r ? r.begin : n23r_after[i] < ne ? n23r_after[i] - (kEndingWake - 1) : kNever;
+        const bool wake_or_n1 = st == LunaStage::Wake || st == LunaStage::N1;
+        int e = lo;
+        while (e < hi) {
+            // A piece of the run where both look-aheads are constant.
+            int piece_end = hi;
+            if (rem_on > e && rem_on < piece_end) piece_end = rem_on;
+            if (n23r_on > e && n23r_on < piece_end) piece_end = n23r_on;
+            const bool rem_ahead = e >= rem_on, n23r_ahead = e >= n23r_on;
+            for (int k = e; k < piece_end; ++k) {
+                Period p;
+                if (st == LunaStage::REM && prev != Period::None) p = Period::Rem;
+                else if (prev == Period::Rem && rem_ahead) p = Period::Rem;
+                else if ((prev == Period::Rem || prev_ending) && wake_or_n1) p = Period::None;
+                else if (prev == Period::None && (wake_or_n1 || rem_ahead)) p = Period::None;
+                else p = Period::Nrem;
+                const bool ending = (p == Period::Nrem && !n23r_ahead) || (prev_ending && st == LunaStage::Wake);
+                const bool repeats = k > e && p == prev && ending == prev_ending;
+                prev = p;
+                prev_ending = ending;
+                if (repeats) {  // a fixed point: the rest of the piece is the same
+                    push(k, piece_end, st, p, ending);
+                    break;
+                }
+                push(k, k + 1, st, p, ending);
+            }
+            e = piece_end;
+        }
+        push(std::max({hi, lo, r.begin}), r.end, st, Period::None, false);
     }
 
-    // 0 outside cycles, 1 NREM period, 5 REM period (Luna's codes).
+    // Luna's codes. Inside a span only its first epoch can meet the rule
+    // for a REM period opening after a NREM period; from its second epoch on
+    // the code is a function of the code before, fixed after one step.
     int first_rem_period = std::numeric_limits<int>::max(), first_ending = std::numeric_limits<int>::max();
-    for (int e = ne - 1; e >= 0; --e) {
-        if (period[e] == Period::Rem) first_rem_period = e;
-        if (ending_wake[e]) first_ending = e;
+    for (const Span& sp : spans) {
+        if (sp.period == Period::Rem) first_rem_period = std::min(first_rem_period, sp.begin);
+        if (sp.ending) first_ending = std::min(first_ending, sp.begin);
     }
-    std::vector<std::uint8_t> code(ne, 0);
-    for (int e = 0; e < ne; ++e) {
-        if (ending_wake[e]) continue;
-        const Period prev = e > 0 ? period[e - 1] : Period::None;
-        const std::uint8_t prev_code = e > 0 ? code[e - 1] : 0;
-        if (period[e] == Period::Nrem) {
-            code[e] = 1;
-        } else if (period[e] == Period::Rem) {
-            if (prev == Period::Nrem) {
-                if (e <= first_rem_period && e <= first_ending) {
-                    code[e] = 5;  // the night's first REM period has no minimum
-                } else {
-                    int rem = 0;
-                    for (int k = e; k <= std::min(ne - 1, e + kMinRem - 1); ++k) rem += period[k] == Period::Rem;
-                    code[e] = rem >= kMinRem ? 5 : 1;
-                }
-            } else {
-                code[e] = prev == Period::Rem && prev_code == 5 ? 5 : 1;
+    auto code_of = [&](const Span& sp, int e, Period prev_p, std::uint8_t prev_code, std::size_t idx) -> std::uint8_t {
+        if (sp.ending) return 0;
+        if (sp.period == Period::Nrem) return 1;
+        if (sp.period == Period::Rem) {
+            if (prev_p != Period::Nrem) return prev_p == Period::Rem && prev_code == 5 ? 5 : 1;
+            if (e <= first_rem_period && e <= first_ending) return 5;  // the night's first REM period has no minimum
+            int rem = 0;
+            const int limit = std::min(ne - 1, e + kMinRem - 1);
+            for (std::size_t j = idx; j < spans.size() && spans[j].begin <= limit; ++j)
+                if (spans[j].period == Period::Rem) rem += std::min(spans[j].end - 1, limit) - std::max(spans[j].begin, e) + 1;
+            return rem >= kMinRem ? 5 : 1;
+        }
+        if (prev_p == Period::Rem && prev_code == 1) return 1;
+        const bool final_wake = e > last_sleep && (sp.stage == LunaStage::Wake || sp.stage == LunaStage::Lights);
+        return !final_wake && prev_code == 1 ? 1 : 0;
+    };
+    std::vector<Span> coded;  // spans split where the code changes
+    {
+        Period prev_p = Period::None;
+        std::uint8_t prev_code = 0;
+        for (std::size_t i = 0; i < spans.size(); ++i) {
+            const Span& sp = spans[i];
+            const bool single = sp.end - sp.begin == 1;
+            const std::uint8_t c0 = code_of(sp, sp.begin, prev_p, prev_code, i);
+            const std::uint8_t c1 = single ? c0 : code_of(sp, sp.begin + 1, sp.period, c0, i);
+            for (const auto& [b, e, c] : {std::tuple{sp.begin, sp.begin + 1, c0}, std::tuple{sp.begin + 1, sp.end, c1}}) {
+                if (e <= b) continue;
+                if (!coded.empty() && coded.back().code == c && coded.back().stage == sp.stage && coded.back().end == b)
+                    coded.back().end = e;
+                else coded.push_back(Span{b, e, sp.stage, sp.period, sp.ending, c});
             }
-        } else if (prev == Period::Rem && prev_code == 1) {
-            code[e] = 1;
-        } else if (!final_wake[e] && prev_code == 1) {
-            code[e] = 1;
+            prev_p = sp.period;
+            prev_code = c1;
         }
     }
-    // next_stop[e]: first epoch at or after e outside the NREM period (code 0 or 5); Luna's default ne - 1.
-    std::vector<int> next_stop(ne + 1, ne - 1);
-    for (int e = ne - 1; e >= 0; --e) next_stop[e] = code[e] != 1 ? e : next_stop[e + 1];
+
+    // Cycles: a NREM-period epoch after code 0 or 5 opens one when the NREM
+    // epochs from it up to the first epoch outside the NREM period (Luna's
+    // default: the last epoch) reach 15 min.
     std::vector<Cycle> cycles;
     bool in_cycle = false;
-    for (int e = 0; e < ne; ++e) {
-        if (code[e] == 0) {
-            in_cycle = false;
-            continue;
-        }
-        const std::uint8_t prev_code = e > 0 ? code[e - 1] : 0;
-        if ((code[e] == 1 && prev_code == 0) || (code[e] == 1 && prev_code == 5)) {
-            const int stop = next_stop[e];
-            in_cycle = nrem_before[stop + 1] - nrem_before[e] >= kMinNrem;
-            if (in_cycle) {
-                const UtcSeconds t = n.window_start + 30 * static_cast<UtcSeconds>(e);
+    int epochs_in = 0, rem_epochs = 0, nrem_epochs = 0;
+    auto close = [&]() {
+        if (!in_cycle) return;
+        cycles.back().rem_min = rem_epochs / 2.0;
+        cycles.back().nrem_min = nrem_epochs / 2.0;
+        total_min += epochs_in / 2.0;
+        in_cycle = false;
+    };
+    std::uint8_t prev_code = 0;
+    for (std::size_t i = 0; i < coded.size(); ++i) {
+        const Span& sp = coded[i];
+        if (sp.code == 0) {
+            close();
+        } else if (sp.code == 1 && prev_code != 1) {
+            close();
+            int nrem = 0;
+            std::size_t j = i;
+            for (; j < coded.size() && coded[j].code == 1; ++j)
+                if (luna_nrem(coded[j].stage)) nrem += coded[j].end - coded[j].begin;
+            // Luna counts up to and including the first epoch outside the NREM period.
+            if (j < coded.size() && luna_nrem(coded[j].stage)) ++nrem;
+            if (nrem >= kMinNrem) {
+                const UtcSeconds t = n.window_start + 30 * static_cast<UtcSeconds>(sp.begin);
                 cycles.push_back(Cycle{t, t, 0, 0, false});
+                in_cycle = true;
+                epochs_in = rem_epochs = nrem_epochs = 0;
             }
         }
-        if (!in_cycle) continue;
+        prev_code = sp.code;
+        if (!in_cycle || sp.code == 0) continue;
+        const int len = sp.end - sp.begin;
         Cycle& c = cycles.back();
-        c.end = std::min(n.window_end, n.window_start + 30 * static_cast<UtcSeconds>(e + 1));
-        total_min += 0.5;
-        if (st[e] == LunaStage::REM) c.rem_min += 0.5;
-        else if (luna_nrem(st[e])) c.nrem_min += 0.5;
-        if (code[e] == 5) c.complete = true;
+        c.end = std::min(n.window_end, n.window_start + 30 * static_cast<UtcSeconds>(sp.end));
+        epochs_in += len;
+        if (sp.stage == LunaStage::REM) rem_epochs += len;
+        else if (luna_nrem(sp.stage)) nrem_epochs += len;
+        if (sp.code == 5) c.complete = true;
     }
+    close();
     return cycles;
 }
 
