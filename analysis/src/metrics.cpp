@@ -75,6 +75,7 @@ std::vector<LunaRun> luna_runs(const Night& n, int& epochs) {
     const UtcSeconds w0 = n.window_start;
     epochs = n.window_end - w0 > 15 ? static_cast<int>(ceil_div(n.window_end - w0 - 15, 30)) : 0;
     std::vector<LunaRun> runs;
+    runs.reserve(n.segments.size() + 2);
     auto add = [&](int b, int e, LunaStage st) {
         if (e <= b) return;
         if (!runs.empty() && runs.back().stage == st && runs.back().end == b) runs.back().end = e;
@@ -154,6 +155,7 @@ std::vector<Cycle> luna_cycles(const Night& n, double& total_min) {
     // Periods and cycle-ending wake, span by span. Outside [first_sleep,
     // last_sleep] every epoch is outside any period.
     std::vector<Span> spans;
+    spans.reserve(4 * nr);
     auto push = [&](int b, int e, LunaStage st, Period p, bool ending) {
         if (e <= b) return;
         if (!spans.empty() && spans.back().end == b && spans.back().stage == st && spans.back().period == p &&
@@ -229,6 +231,7 @@ std::vector<Cycle> luna_cycles(const Night& n, double& total_min) {
         return !final_wake && prev_code == 1 ? 1 : 0;
     };
     std::vector<Span> coded;  // spans split where the code changes
+    coded.reserve(2 * spans.size());
     {
         Period prev_p = Period::None;
         std::uint8_t prev_code = 0;
