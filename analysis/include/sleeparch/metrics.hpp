@@ -76,7 +76,12 @@ struct NightMetrics {
     // night has no REM or no staged sleep, or its epoch is coarser than 60 s.
     double nrem_cycles;
     double mean_cycle_min;   // mean cycle duration, Luna's NREMC_MINS; NaN with no cycle
-    double complete_cycles;  // of nrem_cycles, those closed by a REM period (Cycle::complete)
+    // Of nrem_cycles, those whose NREM period is followed by a REM period
+    // (Feinberg & Floyd's complete cycles; Cycle::complete). Luna's NREMC also
+    // counts a NREM period that 15 min of Wake/N1 or the end of sleep cut off
+    // before any REM, so a night that ends early or is broken by long wake
+    // gains a short "cycle"; this count does not.
+    double complete_cycles;
     // Clock times as UTC instants (use the night's offset for local time).
     std::optional<UtcSeconds> onset;
     std::optional<UtcSeconds> final_wake;
