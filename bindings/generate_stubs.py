@@ -13,7 +13,8 @@ from sleeparch import _core  # noqa: E402
 STUB = pathlib.Path(__file__).with_name("sleeparch") / "_core.pyi"
 BEGIN, END = "# BEGIN NIGHT ROW\n", "# END NIGHT ROW\n"
 TYPES = {"text": "str", "flag": "bool", "integer": "int", "number": "float", "instant": "Any",
-         "text_list": "list[str]", "transitions": "Optional[list[list[int]]]"}
+         "text_list": "list[str]", "transitions": "Optional[list[list[int]]]",
+         "cycles": "Optional[list[dict[str, Any]]]"}
 
 
 def generated() -> str:

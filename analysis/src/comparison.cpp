@@ -118,8 +118,9 @@ MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
         for (std::size_t i : idx) {
             double v;
             if (!usable(i, v)) {
-                const double raw = ctx.metrics[i].*(info.member);
-                if (share && std::isfinite(raw)) ++m.skipped_low_staged;
+                // Unstaged nights count too: their shares are NaN (METRICS.md §2), not 0.
+                const double staged = ctx.metrics[i].staged_fraction;
+                if (share && std::isfinite(staged) && staged < ctx.options.staged_fraction_min) ++m.skipped_low_staged;
                 continue;
             }
             out.push_back(v);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "sleeparch/time.hpp"
 
@@ -41,59 +42,281 @@ TransitionMatrix transitions_30s(const Night& n) {
     return m;
 }
 
-bool is_nrem(Stage s) { return is_light_family(s) || s == Stage::Deep; }
+// Luna's stage classes for the cycle rules. Light (N1/N2 not resolved) counts
+// as N2: the rules single out N1 only as a stage too light to open a NREM
+// period, and wearables' "light" is mostly N2. Asleep (no stage) is neither
+// NREM nor REM, like Luna's "?". Lights: Luna's L, what it makes of Unscored
+// epochs before the first and after the last scored epoch.
+enum class LunaStage : std::uint8_t { Wake, N1, N2, N3, REM, Unknown, Lights };
 
-// NREM-REM cycles (METRICS.md §2, after Feinberg & Floyd as Luna modifies
-// them), over the sleep period:
-//  - REM episodes separated by less than 15 min without REM form one REM
-//    period; a REM period must span >= 5 min, except the night's first.
-//  - A cycle is an NREM period (>= 15 min of N1/N2/Light/Deep since the
-//    previous cycle ended) followed by a qualifying REM period; it ends when
-//    that REM period ends. REM periods preceded by < 15 min of NREM do not
-//    close a cycle. An unfinished cycle at the end of the night is not counted.
-void cycles(const Night& n, UtcSeconds onset, UtcSeconds final_wake, double& count, double& mean) {
-    struct Period {
-        UtcSeconds start, end;
+LunaStage luna_stage(Stage s) {
+    switch (s) {
+        case Stage::Wake: return LunaStage::Wake;
+        case Stage::N1: return LunaStage::N1;
+        case Stage::N2:
+        case Stage::Light: return LunaStage::N2;
+        case Stage::Deep: return LunaStage::N3;
+        case Stage::REM: return LunaStage::REM;
+        default: return LunaStage::Unknown;
+    }
+}
+
+bool luna_sleep(LunaStage s) { return s != LunaStage::Wake && s != LunaStage::Unknown && s != LunaStage::Lights; }
+bool luna_nrem(LunaStage s) { return s == LunaStage::N1 || s == LunaStage::N2 || s == LunaStage::N3; }
+
+// The window on the 30-s grid of transitions_30s (stage at each epoch's
+// midpoint), as runs of one Luna stage: [begin, end) in epochs from W0.
+struct LunaRun {
+    int begin, end;
+    LunaStage stage;
+};
+
+std::vector<LunaRun> luna_runs(const Night& n, int& epochs) {
+    const UtcSeconds w0 = n.window_start;
+    epochs = n.window_end - w0 > 15 ? static_cast<int>(ceil_div(n.window_end - w0 - 15, 30)) : 0;
+    std::vector<LunaRun> runs;
+    runs.reserve(n.segments.size() + 2);
+    auto add = [&](int b, int e, LunaStage st) {
+        if (e <= b) return;
+        if (!runs.empty() && runs.back().stage == st && runs.back().end == b) runs.back().end = e;
+        else runs.push_back(LunaRun{b, e, st});
     };
-    std::vector<Period> rem;
     for (const Segment& s : n.segments) {
-        if (s.stage != Stage::REM || s.end <= onset || s.start >= final_wake) continue;
-        if (!rem.empty() && s.start - rem.back().end < 15 * 60) rem.back().end = s.end;
-        else rem.push_back(Period{s.start, s.end});
+        const int k0 = static_cast<int>(std::max<std::int64_t>(0, ceil_div(s.start - w0 - 15, 30)));
+        const int k1 = static_cast<int>(std::min<std::int64_t>(epochs, ceil_div(s.end - w0 - 15, 30)));
+        if (k1 <= k0) continue;
+        add(runs.empty() ? 0 : runs.back().end, k0, LunaStage::Unknown);  // never for a valid night
+        add(k0, k1, luna_stage(s.stage));
     }
-    std::vector<Period> qualifying;
-    for (std::size_t i = 0; i < rem.size(); ++i) {
-        if (i == 0 || rem[i].end - rem[i].start >= 5 * 60) qualifying.push_back(rem[i]);
+    add(runs.empty() ? 0 : runs.back().end, epochs, LunaStage::Unknown);
+    if (!runs.empty() && runs.front().stage == LunaStage::Unknown) runs.front().stage = LunaStage::Lights;
+    if (!runs.empty() && runs.back().stage == LunaStage::Unknown) runs.back().stage = LunaStage::Lights;
+    return runs;
+}
+
+// NREM-REM cycles as Luna's HYPNO (lunapi 1.7.0, hypno.cpp) finds them on
+// 30-s epochs, rule for rule, so that nrem_cycles equals its NREMC and
+// mean_cycle_min its NREMC_MINS (METRICS.md §2). Over the sleep period:
+//  - An epoch opens a NREM period unless it is Wake or N1 or REM follows
+//    within 15 min; the NREM period runs on through Wake and short REM.
+//  - A REM epoch after a NREM or REM period is in a REM period; the REM
+//    period continues while REM recurs within 15 min, and Wake/N1 after it
+//    leaves the cycle until a new NREM period opens.
+//  - 15 min without N2/N3/REM ends a NREM period without REM (cycle-ending
+//    wake, which stays outside any cycle); so does the end of sleep. Both
+//    count as cycles: this is where Luna counts more than "complete" cycles.
+//  - A REM period after the night's first must last 5 min, else its epochs
+//    belong to the NREM period.
+//  - A cycle needs 15 min of NREM from its start to its REM period or end;
+//    a shorter stretch belongs to no cycle.
+// A cycle's duration is its epochs times 30 s (Wake inside it included).
+// Every rule looks at an epoch, the state of the one before it and whether
+// some stage occurs within the next 15 min; on a stretch of one stage where
+// those look-aheads do not change, the state repeats once it has repeated
+// once. So the epochs are walked as such stretches (spans), which keeps a
+// night at O(segments) like the other metrics.
+std::vector<Cycle> luna_cycles(const Night& n, double& total_min) {
+    constexpr int kMinNrem = 30;          // 15 min: NREM period, and REM ahead that prevents one
+    constexpr int kRemInterruption = 30;  // 15 min: REM recurring within keeps the REM period
+    constexpr int kEndingWake = 30;       // 15 min without N2/N3/REM ends a NREM period
+    constexpr int kMinRem = 10;           // 5 min: REM period after the first
+    static_assert(kMinNrem == kRemInterruption, "one REM look-ahead serves both rules");
+    total_min = 0;
+    int ne = 0;
+    const std::vector<LunaRun> runs = luna_runs(n, ne);
+    int first_sleep = -1, last_sleep = -1;
+    for (const LunaRun& r : runs) {
+        if (!luna_sleep(r.stage)) continue;
+        if (first_sleep < 0) first_sleep = r.begin;
+        last_sleep = r.end - 1;
     }
-    // NREM time before t, by a forward-only walk: periods are visited in time order.
-    std::size_t seg = 0;
-    UtcSeconds nrem_before_seg = 0;  // NREM time in segments [0, seg)
-    auto nrem_before = [&](UtcSeconds t) {
-        while (seg < n.segments.size() && n.segments[seg].end <= t) {
-            if (is_nrem(n.segments[seg].stage)) nrem_before_seg += n.segments[seg].end - n.segments[seg].start;
-            ++seg;
-        }
-        UtcSeconds partial = 0;
-        if (seg < n.segments.size() && n.segments[seg].start < t && is_nrem(n.segments[seg].stage))
-            partial = t - n.segments[seg].start;
-        return nrem_before_seg + partial;
+    if (first_sleep < 0) return {};
+
+    // First REM epoch, and first N2/N3/REM epoch, at or after each run's end (ne if none).
+    const std::size_t nr = runs.size();
+    std::vector<int> rem_after(nr), n23r_after(nr);
+    int next_rem = ne, next_n23r = ne;
+    for (std::size_t i = nr; i-- > 0;) {
+        rem_after[i] = next_rem;
+        n23r_after[i] = next_n23r;
+        const LunaStage st = runs[i].stage;
+        if (st == LunaStage::REM) next_rem = runs[i].begin;
+        if (st == LunaStage::N2 || st == LunaStage::N3 || st == LunaStage::REM) next_n23r = runs[i].begin;
+    }
+
+    enum class Period : std::uint8_t { None, Nrem, Rem };
+    struct Span {
+        int begin, end;
+        LunaStage stage;
+        Period period;
+        bool ending;    // cycle-ending wake
+        std::uint8_t code;  // Luna's: 0 outside cycles, 1 NREM period, 5 REM period
     };
-    int done = 0;
-    double total = 0;
-    UtcSeconds cycle_start = onset;
-    UtcSeconds nrem_at_cycle_start = nrem_before(onset);
-    for (const Period& p : qualifying) {
-        if (p.start < cycle_start) continue;
-        const UtcSeconds nrem = nrem_before(p.start) - nrem_at_cycle_start;
-        if (nrem >= 15 * 60) {
-            ++done;
-            total += minutes(p.end - cycle_start);
-            cycle_start = p.end;
-            nrem_at_cycle_start = nrem_before(cycle_start);
+    // Periods and cycle-ending wake, span by span. Outside [first_sleep,
+    // last_sleep] every epoch is outside any period.
+    std::vector<Span> spans;
+    spans.reserve(4 * nr);
+    auto push = [&](int b, int e, LunaStage st, Period p, bool ending) {
+        if (e <= b) return;
+        if (!spans.empty() && spans.back().end == b && spans.back().stage == st && spans.back().period == p &&
+            spans.back().ending == ending)
+            spans.back().end = e;
+        else spans.push_back(Span{b, e, st, p, ending, 0});
+    };
+    Period prev = Period::None;
+    bool prev_ending = false;
+    for (std::size_t i = 0; i < nr; ++i) {
+        const LunaRun& r = runs[i];
+        const LunaStage st = r.stage;
+        const int lo = std::max(r.begin, first_sleep), hi = std::min(r.end, last_sleep + 1);
+        push(r.begin, std::min(r.end, lo), st, Period::None, false);
+        // The look-aheads switch on once the next REM (N2/N3/REM) is 15 min
+        // ahead, and never when there is none.
+        constexpr int kNever = std::numeric_limits<int>::max();
+        const bool n23r = st == LunaStage::N2 || st == LunaStage::N3 || st == LunaStage::REM;
+        const int rem_on = st == LunaStage::REM ? r.begin : rem_after[i] < ne ? rem_after[i] - (kMinNrem - 1) : kNever;
+        const int n23r_on = n23r ? r.begin : n23r_after[i] < ne ? n23r_after[i] - (kEndingWake - 1) : kNever;
+        const bool wake_or_n1 = st == LunaStage::Wake || st == LunaStage::N1;
+        int e = lo;
+        while (e < hi) {
+            // A piece of the run where both look-aheads are constant.
+            int piece_end = hi;
+            if (rem_on > e && rem_on < piece_end) piece_end = rem_on;
+            if (n23r_on > e && n23r_on < piece_end) piece_end = n23r_on;
+            const bool rem_ahead = e >= rem_on, n23r_ahead = e >= n23r_on;
+            for (int k = e; k < piece_end; ++k) {
+                Period p;
+                if (st == LunaStage::REM && prev != Period::None) p = Period::Rem;
+                else if (prev == Period::Rem && rem_ahead) p = Period::Rem;
+                else if ((prev == Period::Rem || prev_ending) && wake_or_n1) p = Period::None;
+                else if (prev == Period::None && (wake_or_n1 || rem_ahead)) p = Period::None;
+                else p = Period::Nrem;
+                const bool ending = (p == Period::Nrem && !n23r_ahead) || (prev_ending && st == LunaStage::Wake);
+                const bool repeats = k > e && p == prev && ending == prev_ending;
+                prev = p;
+                prev_ending = ending;
+                if (repeats) {  // a fixed point: the rest of the piece is the same
+                    push(k, piece_end, st, p, ending);
+                    break;
+                }
+                push(k, k + 1, st, p, ending);
+            }
+            e = piece_end;
+        }
+        push(std::max({hi, lo, r.begin}), r.end, st, Period::None, false);
+    }
+
+    // Luna's codes. Inside a span only its first epoch can meet the rule
+    // for a REM period opening after a NREM period; from its second epoch on
+    // the code is a function of the code before, fixed after one step.
+    int first_rem_period = std::numeric_limits<int>::max(), first_ending = std::numeric_limits<int>::max();
+    for (const Span& sp : spans) {
+        if (sp.period == Period::Rem) first_rem_period = std::min(first_rem_period, sp.begin);
+        if (sp.ending) first_ending = std::min(first_ending, sp.begin);
+    }
+    auto code_of = [&](const Span& sp, int e, Period prev_p, std::uint8_t prev_code, std::size_t idx) -> std::uint8_t {
+        if (sp.ending) return 0;
+        if (sp.period == Period::Nrem) return 1;
+        if (sp.period == Period::Rem) {
+            if (prev_p != Period::Nrem) return prev_p == Period::Rem && prev_code == 5 ? 5 : 1;
+            if (e <= first_rem_period && e <= first_ending) return 5;  // the night's first REM period has no minimum
+            int rem = 0;
+            const int limit = std::min(ne - 1, e + kMinRem - 1);
+            for (std::size_t j = idx; j < spans.size() && spans[j].begin <= limit; ++j)
+                if (spans[j].period == Period::Rem) rem += std::min(spans[j].end - 1, limit) - std::max(spans[j].begin, e) + 1;
+            return rem >= kMinRem ? 5 : 1;
+        }
+        if (prev_p == Period::Rem && prev_code == 1) return 1;
+        const bool final_wake = e > last_sleep && (sp.stage == LunaStage::Wake || sp.stage == LunaStage::Lights);
+        return !final_wake && prev_code == 1 ? 1 : 0;
+    };
+    std::vector<Span> coded;  // spans split where the code changes
+    coded.reserve(2 * spans.size());
+    {
+        Period prev_p = Period::None;
+        std::uint8_t prev_code = 0;
+        for (std::size_t i = 0; i < spans.size(); ++i) {
+            const Span& sp = spans[i];
+            const bool single = sp.end - sp.begin == 1;
+            const std::uint8_t c0 = code_of(sp, sp.begin, prev_p, prev_code, i);
+            const std::uint8_t c1 = single ? c0 : code_of(sp, sp.begin + 1, sp.period, c0, i);
+            for (const auto& [b, e, c] : {std::tuple{sp.begin, sp.begin + 1, c0}, std::tuple{sp.begin + 1, sp.end, c1}}) {
+                if (e <= b) continue;
+                if (!coded.empty() && coded.back().code == c && coded.back().stage == sp.stage && coded.back().end == b)
+                    coded.back().end = e;
+                else coded.push_back(Span{b, e, sp.stage, sp.period, sp.ending, c});
+            }
+            prev_p = sp.period;
+            prev_code = c1;
         }
     }
-    count = done;
-    mean = done ? total / done : kNaN;
+
+    // Cycles: a NREM-period epoch after code 0 or 5 opens one when the NREM
+    // epochs from it up to the first epoch outside the NREM period (Luna's
+    // default: the last epoch) reach 15 min.
+    std::vector<Cycle> cycles;
+    bool in_cycle = false;
+    int epochs_in = 0, rem_epochs = 0, nrem_epochs = 0;
+    auto close = [&]() {
+        if (!in_cycle) return;
+        cycles.back().rem_min = rem_epochs / 2.0;
+        cycles.back().nrem_min = nrem_epochs / 2.0;
+        total_min += epochs_in / 2.0;
+        in_cycle = false;
+    };
+    std::uint8_t prev_code = 0;
+    for (std::size_t i = 0; i < coded.size(); ++i) {
+        const Span& sp = coded[i];
+        if (sp.code == 0) {
+            close();
+        } else if (sp.code == 1 && prev_code != 1) {
+            close();
+            int nrem = 0;
+            std::size_t j = i;
+            for (; j < coded.size() && coded[j].code == 1; ++j)
+                if (luna_nrem(coded[j].stage)) nrem += coded[j].end - coded[j].begin;
+            // Luna counts up to and including the first epoch outside the NREM period.
+            if (j < coded.size() && luna_nrem(coded[j].stage)) ++nrem;
+            if (nrem >= kMinNrem) {
+                const UtcSeconds t = n.window_start + 30 * static_cast<UtcSeconds>(sp.begin);
+                cycles.push_back(Cycle{t, t, 0, 0, false});
+                in_cycle = true;
+                epochs_in = rem_epochs = nrem_epochs = 0;
+            }
+        }
+        prev_code = sp.code;
+        if (!in_cycle || sp.code == 0) continue;
+        const int len = sp.end - sp.begin;
+        Cycle& c = cycles.back();
+        c.end = std::min(n.window_end, n.window_start + 30 * static_cast<UtcSeconds>(sp.end));
+        epochs_in += len;
+        if (sp.stage == LunaStage::REM) rem_epochs += len;
+        else if (luna_nrem(sp.stage)) nrem_epochs += len;
+        if (sp.code == 5) c.complete = true;
+    }
+    close();
+    return cycles;
+}
+
+// METRICS.md §2 nrem_cycles, mean_cycle_min, complete_cycles and the cycle
+// list, or NaN with the reason in m.notes.
+void nrem_cycles(const Night& n, bool staged, bool any_rem, NightMetrics& m) {
+    std::string why;
+    if (n.epoch_s > 60)
+        why = "native epoch of " + std::to_string(n.epoch_s) + " s is coarser than 60 s, too coarse for 15-min and 5-min rules";
+    else if (!staged) why = "no staged sleep (sleep without stages only)";
+    else if (!any_rem) why = "no REM in the night, so no NREM-REM cycle can be delimited";
+    if (!why.empty()) {
+        m.notes.push_back("nrem_cycles: " + why);
+        return;
+    }
+    double total = 0;
+    m.cycles = luna_cycles(n, total);
+    int complete = 0;
+    for (const Cycle& c : m.cycles) complete += c.complete ? 1 : 0;
+    m.nrem_cycles = static_cast<double>(m.cycles.size());
+    m.complete_cycles = complete;
+    if (!m.cycles.empty()) m.mean_cycle_min = total / static_cast<double>(m.cycles.size());
 }
 
 }  // namespace
@@ -109,7 +332,7 @@ NightMetrics compute_metrics(const Night& n) {
                         &m.awakenings_5min, &m.longest_wake_min, &m.mean_wake_episode_min,
                         &m.sfi_per_h, &m.stage_shifts, &m.stage_shift_index, &m.deep_bouts,
                         &m.rem_bouts, &m.longest_deep_bout_min, &m.longest_rem_bout_min,
-                        &m.nrem_cycles, &m.mean_cycle_min};
+                        &m.nrem_cycles, &m.mean_cycle_min, &m.complete_cycles};
     for (double* f : fields) *f = kNaN;
     m.utc_offset_min = n.utc_offset_min;
     m.transitions = TransitionMatrix{};
@@ -129,10 +352,13 @@ NightMetrics compute_metrics(const Night& n) {
         m.unscored_min = std::max(0.0, tib - m.tst_min - m.wake_min);
         m.se_pct = tib > 0 ? 100.0 * m.tst_min / tib : kNaN;
         if (m.tst_min > 0) {
-            m.light_pct = 100.0 * m.light_min / m.tst_min;
-            m.deep_pct = 100.0 * m.deep_min / m.tst_min;
-            m.rem_pct = 100.0 * m.rem_min / m.tst_min;
-            m.staged_fraction = (m.light_min + m.deep_min + m.rem_min) / m.tst_min;
+            const double staged = m.light_min + m.deep_min + m.rem_min;
+            if (staged > 0) {
+                m.light_pct = 100.0 * m.light_min / m.tst_min;
+                m.deep_pct = 100.0 * m.deep_min / m.tst_min;
+                m.rem_pct = 100.0 * m.rem_min / m.tst_min;
+            }
+            m.staged_fraction = staged / m.tst_min;
         }
         return m;
     }
@@ -171,14 +397,19 @@ NightMetrics compute_metrics(const Night& n) {
     m.transitions = transitions_30s(n);
     if (!any_sleep) return m;
 
-    m.light_pct = 100.0 * light / tst;
-    m.deep_pct = 100.0 * m.deep_min / tst;
-    m.rem_pct = 100.0 * m.rem_min / tst;
-    if (resolves_n1_n2) {
-        m.n1_pct = 100.0 * m.n1_min / tst;
-        m.n2_pct = 100.0 * m.n2_min / tst;
+    // METRICS.md §2: without staged sleep (AutoSleep, Fitbit classic, Apple
+    // AsleepUnspecified) the shares are undefined; 0 would read as "no deep sleep".
+    const double staged = light + m.deep_min + m.rem_min;
+    if (staged > 0) {
+        m.light_pct = 100.0 * light / tst;
+        m.deep_pct = 100.0 * m.deep_min / tst;
+        m.rem_pct = 100.0 * m.rem_min / tst;
+        if (resolves_n1_n2) {
+            m.n1_pct = 100.0 * m.n1_min / tst;
+            m.n2_pct = 100.0 * m.n2_min / tst;
+        }
     }
-    m.staged_fraction = (light + m.deep_min + m.rem_min) / tst;
+    m.staged_fraction = staged / tst;
     m.onset = onset;
     m.final_wake = final_wake;
     m.midpoint = onset + (final_wake - onset) / 2;
@@ -259,7 +490,7 @@ NightMetrics compute_metrics(const Night& n) {
     m.sfi_per_h = to_wake / tst_h;
     m.stage_shift_index = shifts / tst_h;
 
-    if (n.epoch_s <= 60) cycles(n, onset, final_wake, m.nrem_cycles, m.mean_cycle_min);
+    nrem_cycles(n, staged > 0, first_rem.has_value(), m);
     return m;
 }
 
@@ -310,8 +541,9 @@ const MetricInfo kMetrics[] = {
     {"rem_bouts", &NightMetrics::rem_bouts, "count", "REM runs inside the sleep period", 0, "", "", 0, 0, false, ""},
     {"longest_deep_bout_min", &NightMetrics::longest_deep_bout_min, "min", "longest Deep run", 0, "", "", 0, 0, false, ""},
     {"longest_rem_bout_min", &NightMetrics::longest_rem_bout_min, "min", "longest REM run", 0, "", "", 0, 0, false, ""},
-    {"nrem_cycles", &NightMetrics::nrem_cycles, "count", "complete NREM-REM cycles", 0, "", "cycles", 11, 0, false, ""},
-    {"mean_cycle_min", &NightMetrics::mean_cycle_min, "min", "mean duration of complete cycles", 0, "", "", 0, 0, false, ""},
+    {"nrem_cycles", &NightMetrics::nrem_cycles, "count", "NREM-REM cycles by Luna's HYPNO rules (NREMC)", 0, "", "cycles", 11, 0, false, ""},
+    {"mean_cycle_min", &NightMetrics::mean_cycle_min, "min", "mean cycle duration (Luna's NREMC_MINS)", 0, "", "", 0, 0, false, ""},
+    {"complete_cycles", &NightMetrics::complete_cycles, "count", "cycles whose NREM period is followed by a REM period", 0, "", "", 0, 0, false, ""},
 };
 }  // namespace
 

@@ -26,13 +26,16 @@ constexpr std::array<NightField, 12> kHead = {{
     {"window_start_local", FieldKind::Instant, "start of the in-bed window"},
     {"window_end_local", FieldKind::Instant, "end of the in-bed window"},
 }};
-constexpr std::array<NightField, 5> kTail = {{
+constexpr std::array<NightField, 7> kTail = {{
     {"onset_local", FieldKind::Instant, "sleep onset"},
     {"final_wake_local", FieldKind::Instant, "end of the last sleep segment"},
     {"midpoint_local", FieldKind::Instant, "onset + (final_wake - onset) / 2"},
     {"dropped_sources", FieldKind::TextList, "sources that recorded the same night and lost to this one"},
+    {"notes", FieldKind::TextList, "why a metric is undefined where the night alone does not say it"},
     {"transitions", FieldKind::Transitions,
      "6x6 counts of consecutive 30-s epochs (Wake, Light, Deep, REM, Asleep, Unscored); null for summary-only"},
+    {"cycles", FieldKind::Cycles,
+     "NREM-REM cycles as nrem_cycles counts them: start, end, nrem_min, rem_min, complete; null when undefined"},
 }};
 
 std::vector<NightField> build_fields() {
@@ -58,6 +61,17 @@ public:
     void transitions(std::string_view n, const TransitionMatrix* m) override {
         o[std::string(n)] = m ? nlohmann::ordered_json(*m) : nlohmann::ordered_json(nullptr);
     }
+    void cycles(std::string_view n, const std::vector<Cycle>* cs, std::int32_t off) override {
+        nlohmann::ordered_json arr = cs ? nlohmann::ordered_json::array() : nlohmann::ordered_json(nullptr);
+        if (cs)
+            for (const Cycle& c : *cs)
+                arr.push_back({{"start", format_local_iso(c.start, off)},
+                               {"end", format_local_iso(c.end, off)},
+                               {"nrem_min", c.nrem_min},
+                               {"rem_min", c.rem_min},
+                               {"complete", c.complete}});
+        o[std::string(n)] = std::move(arr);
+    }
 };
 
 // CSV: every field but the transition matrix; lists joined by ";".
@@ -78,6 +92,7 @@ public:
         put(n, joined);
     }
     void transitions(std::string_view, const TransitionMatrix*) override {}
+    void cycles(std::string_view, const std::vector<Cycle>*, std::int32_t) override {}
 };
 
 }  // namespace
@@ -105,7 +120,9 @@ void visit_night_row(const Night& n, const NightMetrics& m, NightRowVisitor& v) 
     v.instant("final_wake_local", m.final_wake, m.utc_offset_min);
     v.instant("midpoint_local", m.midpoint, m.utc_offset_min);
     v.text_list("dropped_sources", n.provenance.dropped_sources);
+    v.text_list("notes", m.notes);
     v.transitions("transitions", n.summary_only ? nullptr : &m.transitions);
+    v.cycles("cycles", std::isnan(m.nrem_cycles) ? nullptr : &m.cycles, n.utc_offset_min);
 }
 
 nlohmann::ordered_json night_row_json(const Night& night, const NightMetrics& metrics) {
@@ -117,7 +134,7 @@ nlohmann::ordered_json night_row_json(const Night& night, const NightMetrics& me
 std::vector<std::string> csv_night_header() {
     std::vector<std::string> out;
     for (const NightField& f : night_fields())
-        if (f.kind != FieldKind::Transitions) out.emplace_back(f.name);
+        if (f.kind != FieldKind::Transitions && f.kind != FieldKind::Cycles) out.emplace_back(f.name);
     return out;
 }
 

@@ -47,7 +47,7 @@ def load_cohort(root_or_mapping, client=None, *, jobs=None, strict=False, naps=F
     if frames:
         df = pd.concat(frames, ignore_index=True)
     else:
-        df = pd.DataFrame(columns=["participant"] + [name for name, kind, _d in _core.night_fields() if kind != "transitions"])
+        df = pd.DataFrame(columns=["participant"] + [name for name, kind, _d in _core.night_fields() if kind not in ("transitions", "cycles")])
     df.attrs["errors"] = pd.DataFrame(errors, columns=_ERROR_COLUMNS)
     return df
 

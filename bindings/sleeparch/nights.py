@@ -14,7 +14,7 @@ _SHORT = {code: short for code, _name, short in _core.stages()}
 _METRICS = _core.scalar_metrics()
 #: The night-row schema: (name, kind, description), the columns of ``NightSet.metrics()``
 #: in order, as ``sleeparch nights --format csv`` (and the JSON, which adds ``transitions``).
-NIGHT_FIELDS = [f for f in _core.night_fields() if f[1] != "transitions"]
+NIGHT_FIELDS = [f for f in _core.night_fields() if f[1] not in ("transitions", "cycles")]
 _INSTANTS = ("onset_local", "final_wake_local", "midpoint_local")
 
 
@@ -296,15 +296,36 @@ class Night:
 
     def sleep_statistics(self) -> dict:
         """Every scalar metric by name (NaN where undefined), plus onset_local,
-        final_wake_local and midpoint_local as tz-aware Timestamps and the 6x6 30-s
-        transition counts."""
+        final_wake_local and midpoint_local as tz-aware Timestamps, the 6x6 30-s
+        transition counts, and ``notes``: why a metric is NaN where the night alone does
+        not say it (see :meth:`cycles`)."""
         m = dict(self._loaded.metrics(self._index))
         off = m.pop("utc_offset_min")
+        m.pop("cycles")
         for name in _INSTANTS:
             m[name] = local_timestamp(m[name], off)
         cats = _core.transition_categories()
         m["transitions"] = pd.DataFrame(m["transitions"], index=cats, columns=cats)
         return m
+
+    def cycles(self) -> pd.DataFrame:
+        """The NREM-REM cycles counted by ``nrem_cycles`` (Luna's HYPNO rules), one row each:
+        start, end (tz-aware), nrem_min, rem_min, and complete (its NREM period is followed
+        by a REM period). Empty when the night has no cycle or ``nrem_cycles`` is NaN (the
+        reason is in ``sleep_statistics()["notes"]``).
+
+            night.cycles().assign(minutes=lambda c: (c.end - c.start).dt.total_seconds() / 60)
+        """
+        c = self._loaded.metrics(self._index)["cycles"]
+        return pd.DataFrame(
+            {
+                "start": pd.to_datetime(c["start"], unit="s", utc=True).tz_convert(self.tz),
+                "end": pd.to_datetime(c["end"], unit="s", utc=True).tz_convert(self.tz),
+                "nrem_min": np.asarray(c["nrem_min"], dtype=float),
+                "rem_min": np.asarray(c["rem_min"], dtype=float),
+                "complete": np.asarray(c["complete"], dtype=bool),
+            }
+        )
 
     def __repr__(self):
         m = self._loaded.metrics(self._index)
@@ -315,5 +336,7 @@ class Night:
             text += " | totals only"
         text += f" | TIB {m['tib_min']:.0f} min, TST {m['tst_min']:.0f} min"
         if m["tst_min"] > 0:
-            text += f", SE {m['se_pct']:.1f}%, deep {m['deep_pct']:.1f}%, REM {m['rem_pct']:.1f}%"
+            text += f", SE {m['se_pct']:.1f}%"
+        if m["staged_fraction"] > 0:
+            text += f", deep {m['deep_pct']:.1f}%, REM {m['rem_pct']:.1f}%"
         return text + ">"

@@ -100,6 +100,7 @@ public:
     }
     void text_list(std::string_view n, const std::vector<std::string>& v) override { at(lists, n).push_back(v); }
     void transitions(std::string_view, const TransitionMatrix*) override {}
+    void cycles(std::string_view, const std::vector<Cycle>*, std::int32_t) override {}
 
 private:
     template <class Map>
@@ -126,7 +127,8 @@ py::dict columns(const Loaded& d) {
                 offsets[py::str(name)] = to_array(c.offsets[name]);
                 break;
             case api::FieldKind::TextList: out[py::str(name)] = c.lists[name]; break;
-            case api::FieldKind::Transitions: break;
+            case api::FieldKind::Transitions:
+            case api::FieldKind::Cycles: break;
         }
     }
     py::dict result;
@@ -181,6 +183,24 @@ py::dict night_metrics(const Loaded& d, std::size_t i) {
     for (int a = 0; a < kTransitionCategories; ++a)
         for (int b = 0; b < kTransitionCategories; ++b) r(a, b) = m.transitions[a][b];
     out["transitions"] = tr;
+    std::vector<std::int64_t> start, end;
+    std::vector<double> nrem, rem;
+    std::vector<bool> complete;
+    for (const Cycle& c : m.cycles) {
+        start.push_back(c.start);
+        end.push_back(c.end);
+        nrem.push_back(c.nrem_min);
+        rem.push_back(c.rem_min);
+        complete.push_back(c.complete);
+    }
+    py::dict cycles;
+    cycles["start"] = to_array(start);
+    cycles["end"] = to_array(end);
+    cycles["nrem_min"] = to_array(nrem);
+    cycles["rem_min"] = to_array(rem);
+    cycles["complete"] = complete;
+    out["cycles"] = cycles;
+    out["notes"] = m.notes;
     return out;
 }
 
@@ -330,7 +350,8 @@ void register_nights(py::module_& m) {
     m.def("night_fields", []() {
         py::list out;
         for (const api::NightField& f : api::night_fields()) {
-            static const char* kinds[] = {"text", "flag", "integer", "number", "instant", "text_list", "transitions"};
+            static const char* kinds[] = {"text", "flag", "integer", "number", "instant", "text_list", "transitions",
+                                          "cycles"};
             out.append(py::make_tuple(std::string(f.name), kinds[static_cast<int>(f.kind)], std::string(f.description)));
         }
         return out;

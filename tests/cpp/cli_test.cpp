@@ -4,7 +4,9 @@
 #include "sleeparch/api.hpp"
 
 #include <filesystem>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/test_support.hpp"
 
@@ -63,7 +65,7 @@ TEST_F(Cli, CsvHasEveryMetricColumn) {
     // The night-row schema: every field but the transition matrix, in order.
     std::string want;
     for (const auto& f : sleeparch::api::night_fields())
-        if (f.kind != sleeparch::api::FieldKind::Transitions) want += (want.empty() ? "" : ",") + std::string(f.name);
+        if (f.kind != sleeparch::api::FieldKind::Transitions && f.kind != sleeparch::api::FieldKind::Cycles) want += (want.empty() ? "" : ",") + std::string(f.name);
     EXPECT_EQ(header, want);
     EXPECT_EQ(header.rfind("date,source,source_format,source_name,source_device,source_version,is_nap,summary_only,"
                            "utc_offset_min,epoch_s,window_start_local,window_end_local,tib_min,tst_min,",
@@ -71,7 +73,7 @@ TEST_F(Cli, CsvHasEveryMetricColumn) {
               0u)
         << header;
     EXPECT_NE(header.find(",sfi_per_h,"), std::string::npos);
-    EXPECT_NE(header.find(",midpoint_local,dropped_sources"), std::string::npos);
+    EXPECT_NE(header.find(",midpoint_local,dropped_sources,notes"), std::string::npos);
 }
 
 TEST_F(Cli, JsonNightsFollowTheSchema) {
@@ -88,6 +90,70 @@ TEST_F(Cli, JsonNightsFollowTheSchema) {
     EXPECT_EQ(rows[0]["utc_offset_min"], 60);
     EXPECT_EQ(rows[0]["source_format"], "hypnogram");
     EXPECT_EQ(rows[0]["epoch_s"], 30);
+}
+
+// METRICS.md §2: nothing staged -> shares and cycles blank in the table and
+// CSV, null in JSON (with the reason), never 0.
+TEST_F(Cli, UnstagedNightLeavesSharesAndCyclesBlank) {
+    TempDir tmp;
+    std::string text = "# start: 2024-03-01T23:00:00+01:00\n";
+    for (int i = 0; i < 800; ++i) text += "A\n";
+    const auto f = tmp.write("asleep.txt", text);
+    const auto table = run_cli({"nights", f.string()});
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+    // date source onset wake TIB TST SE% SOL WASO awak5 SFI/h: deep%, REM%, light% and cycles blank.
+    const std::string row = table.out.substr(table.out.find("2024-03-02"));
+    std::istringstream cells(row.substr(0, row.find('\n')));
+    std::vector<std::string> tokens{std::istream_iterator<std::string>(cells), {}};
+    EXPECT_EQ(tokens.size(), 11u) << row;
+    const auto csv = run_cli({"nights", f.string(), "--format", "csv"});
+    ASSERT_EQ(csv.exit_code, 0) << csv.err;
+    auto split = [](const std::string& line) {
+        std::vector<std::string> out(1);
+        for (char c : line) {
+            if (c == ',') out.emplace_back();
+            else out.back().push_back(c);
+        }
+        return out;
+    };
+    const auto header = split(csv.out.substr(0, csv.out.find('\n')));
+    const auto values = split(csv.out.substr(csv.out.find('\n') + 1, csv.out.find('\n', csv.out.find('\n') + 1) -
+                                                                           csv.out.find('\n') - 1));
+    ASSERT_EQ(header.size(), values.size());
+    for (std::size_t i = 0; i < header.size(); ++i) {
+        if (header[i] == "deep_pct" || header[i] == "rem_pct" || header[i] == "light_pct" ||
+            header[i] == "nrem_cycles" || header[i] == "mean_cycle_min") {
+            EXPECT_EQ(values[i], "") << header[i];
+        }
+        if (header[i] == "staged_fraction") EXPECT_EQ(values[i], "0.0000");
+    }
+    const auto json = run_cli({"nights", f.string(), "--format", "json"});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    const auto n = nlohmann::json::parse(json.out)[0];
+    EXPECT_TRUE(n["deep_pct"].is_null());
+    EXPECT_TRUE(n["rem_pct"].is_null());
+    EXPECT_TRUE(n["light_pct"].is_null());
+    EXPECT_TRUE(n["nrem_cycles"].is_null());
+    EXPECT_TRUE(n["cycles"].is_null());
+    EXPECT_EQ(n["notes"], nlohmann::json::array({"nrem_cycles: no staged sleep (sleep without stages only)"}));
+}
+
+TEST_F(Cli, NightsJsonListsTheCycles) {
+    TempDir tmp;
+    std::string text = "# start: 2024-03-01T23:00:00+01:00\n";
+    for (int i = 0; i < 100; ++i) text += i < 40 || i >= 60 ? "N2\n" : "R\n";
+    const auto r = run_cli({"nights", tmp.write("cycles.txt", text).string(), "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto n = nlohmann::json::parse(r.out)[0];
+    // Luna (HYPNO): a cycle of N2 20 + R 10 min, and the last NREM period as a second.
+    EXPECT_EQ(n["nrem_cycles"], 2);
+    EXPECT_EQ(n["complete_cycles"], 1);
+    EXPECT_EQ(n["cycles"], nlohmann::json::parse(R"([
+        {"start": "2024-03-01T23:00:00+01:00", "end": "2024-03-01T23:30:00+01:00", "nrem_min": 20.0,
+         "rem_min": 10.0, "complete": true},
+        {"start": "2024-03-01T23:30:00+01:00", "end": "2024-03-01T23:50:00+01:00", "nrem_min": 20.0,
+         "rem_min": 0.0, "complete": false}])"));
+    EXPECT_EQ(n["notes"], nlohmann::json::array());
 }
 
 TEST_F(Cli, OutputFileIsWrittenWholeAndNotOnError) {

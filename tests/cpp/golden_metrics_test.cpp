@@ -51,8 +51,10 @@ TEST(GoldenMetrics, SampleNights) {
             "Every metric of four nights of data/hypnograms (the synthetic sample; regenerate with "
             "data/generate.py). Values are sleeparch's own output, pinned to catch unintended changes; the "
             "statistics YASA also computes were checked against YASA's Hypnogram.sleep_statistics by "
-            "tests/python/test_yasa_agreement.py. 2025-03-30 and 2025-03-31 straddle the DST change; the "
-            "nap has no REM. Not covered: summary-only nights, unstaged (Asleep) sleep, Unscored gaps.";
+            "tests/python/test_yasa_agreement.py, and those Luna's HYPNO computes (NREM cycles included) "
+            "against lunapi 1.7.0 by tests/python/test_luna_agreement.py. 2025-03-30 and 2025-03-31 straddle "
+            "the DST change; the nap has no REM (nrem_cycles null). Not covered: summary-only nights, unstaged "
+            "(Asleep) sleep, Unscored gaps.";
         out["nights"] = actual;
         std::ofstream(golden_path) << out.dump(2) << "\n";
         GTEST_SKIP() << "golden file rewritten";

@@ -326,7 +326,7 @@ TEST(OuraImporter, FixturesGolden) {
                  "and a summary-only nap; v1 hypnogram_5min with digits and letters), as compute_metrics produced them "
                  "when the importer was written (regenerate with SLEEPARCH_UPDATE_GOLDEN=1). The fixtures are written "
                  "from FORMATS.md, not taken from a real export: stage minutes are checked by hand in the other tests; "
-                 "sequence metrics here only pin behaviour.",
+                 "sequence metrics here only pin behaviour. Not covered: real Oura exports (none in ../shared/samples).",
                  nights);
 }
 

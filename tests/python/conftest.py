@@ -46,5 +46,8 @@ def nights_json(run):
 def sample(relative: str) -> pathlib.Path:
     path = SAMPLES / relative
     if not path.exists():
+        # With the folder present a missing file is a renamed sample or a typo: a skip would hide it.
+        if SAMPLES.is_dir():
+            pytest.fail(f"{relative}: missing from {SAMPLES} (the folder exists)")
         pytest.skip(f"{relative}: ../shared/samples absent")
     return path

@@ -111,7 +111,7 @@ def check_rows_match_cli(sa, df, rows):
     # One night-row schema: the DataFrame's columns are the JSON keys (less the
     # transition matrix), in the same order, with the same values.
     assert len(df) == len(rows) > 0
-    assert list(df.columns) == [k for k in rows[0] if k != "transitions"]
+    assert list(df.columns) == [k for k in rows[0] if k not in ("transitions", "cycles")]
     kinds = {name: kind for name, kind, _desc in sa._core.night_fields()}
     for (_, got), want in zip(df.iterrows(), rows):
         for name in df.columns:
@@ -254,6 +254,31 @@ def test_sleep_statistics_match_metrics_row(sa, demo):
     assert stats["onset_local"] == row["onset_local"] and stats["onset_local"].utcoffset() == row["onset_local"].utcoffset()
     assert stats["transitions"].shape == (6, 6)
     assert int(stats["transitions"].to_numpy().sum()) == len(night.hypnogram_array()) - 1
+
+
+def test_cycles_and_notes_equal_cli_json(sa, demo, nights_json, tmp_path):
+    want = {n["date"]: n for n in nights_json(*DEMO, "--tz", TZ)}
+    compared = 0
+    for night in demo:
+        w, got = want[night.date.isoformat()], night.cycles()
+        assert night.sleep_statistics()["notes"] == w["notes"]
+        if w["cycles"] is None:
+            assert got.empty
+            continue
+        assert list(got.columns) == ["start", "end", "nrem_min", "rem_min", "complete"]
+        assert [t.isoformat() for t in got["start"]] == [c["start"] for c in w["cycles"]]
+        assert [t.isoformat() for t in got["end"]] == [c["end"] for c in w["cycles"]]
+        assert list(got["nrem_min"]) == [c["nrem_min"] for c in w["cycles"]]
+        assert list(got["rem_min"]) == [c["rem_min"] for c in w["cycles"]]
+        assert list(got["complete"]) == [c["complete"] for c in w["cycles"]]
+        compared += len(got)
+    assert compared > 100
+    # No REM: no cycles, and the reason.
+    f = tmp_path / "norem.txt"
+    f.write_text("# start: 2024-01-01T23:00:00Z\n" + "N2\n" * 300)
+    (night,) = sa.load(f)
+    assert night.cycles().empty and math.isnan(night.sleep_statistics()["nrem_cycles"])
+    assert night.sleep_statistics()["notes"] == ["nrem_cycles: no REM in the night, so no NREM-REM cycle can be delimited"]
 
 
 def test_plain_hypnogram_with_epoch_and_start(sa, nights_json, tmp_path):

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,18 @@ namespace sleeparch {
 
 // Rows/columns: Wake, Light-family, Deep, REM, Asleep, Unscored (stage.hpp).
 using TransitionMatrix = std::array<std::array<std::int64_t, 6>, 6>;
+
+// One NREM-REM cycle as Luna's HYPNO delimits it (METRICS.md §2
+// `nrem_cycles`), on the night's 30-s grid.
+struct Cycle {
+    UtcSeconds start;  // start of the cycle's first epoch
+    UtcSeconds end;    // end of its last epoch
+    double nrem_min;   // N1, N2, Light and Deep inside the cycle
+    double rem_min;    // REM inside the cycle (a REM period, or short REM inside the NREM period)
+    // The NREM period is followed by a REM period (Feinberg & Floyd's complete
+    // cycle); false when Luna closes it by >= 15 min of Wake/N1 or the end of sleep.
+    bool complete;
+};
 
 struct NightMetrics {
     double tib_min;               // W1 - W0
@@ -58,8 +71,17 @@ struct NightMetrics {
     double rem_bouts;
     double longest_deep_bout_min;
     double longest_rem_bout_min;
-    double nrem_cycles;     // Feinberg & Floyd as modified by Luna; NaN if epoch > 60 s
-    double mean_cycle_min;  // mean duration of complete NREM-REM cycles
+    // NREM-REM cycles by Luna's HYPNO rules (Feinberg & Floyd as Luna modifies
+    // them), equal to Luna's NREMC; NaN (with the reason in `notes`) when the
+    // night has no REM or no staged sleep, or its epoch is coarser than 60 s.
+    double nrem_cycles;
+    double mean_cycle_min;   // mean cycle duration, Luna's NREMC_MINS; NaN with no cycle
+    // Of nrem_cycles, those whose NREM period is followed by a REM period
+    // (Feinberg & Floyd's complete cycles; Cycle::complete). Luna's NREMC also
+    // counts a NREM period that 15 min of Wake/N1 or the end of sleep cut off
+    // before any REM, so a night that ends early or is broken by long wake
+    // gains a short "cycle"; this count does not.
+    double complete_cycles;
     // Clock times as UTC instants (use the night's offset for local time).
     std::optional<UtcSeconds> onset;
     std::optional<UtcSeconds> final_wake;
@@ -67,6 +89,11 @@ struct NightMetrics {
     std::int32_t utc_offset_min;
     // 30-s epoch transition counts over the window (METRICS.md §2 transitions).
     TransitionMatrix transitions;
+    // The cycles counted by nrem_cycles, in time order (empty when it is NaN).
+    std::vector<Cycle> cycles;
+    // Why a metric is undefined where the night alone does not say it
+    // ("nrem_cycles: no REM in the night ..."), for the night's provenance.
+    std::vector<std::string> notes;
 };
 
 NightMetrics compute_metrics(const Night& night);

@@ -116,7 +116,7 @@ std::vector<std::string> warning_lines(const std::vector<Warning>& warnings, boo
 // and CSV and the Python DataFrame (METRICS.md §2 names). Instants are UTC
 // seconds with the offset they are shown at; the CLI prints them as local
 // ISO 8601 ("2025-03-02T07:14:00+01:00"), Python as tz-aware Timestamps.
-enum class FieldKind { Text, Flag, Integer, Number, Instant, TextList, Transitions };
+enum class FieldKind { Text, Flag, Integer, Number, Instant, TextList, Transitions, Cycles };
 struct NightField {
     std::string_view name;
     FieldKind kind;
@@ -136,10 +136,14 @@ public:
     virtual void text_list(std::string_view name, const std::vector<std::string>& values) = 0;
     // Null for summary-only nights.
     virtual void transitions(std::string_view name, const TransitionMatrix* value) = 0;
+    // The night's NREM-REM cycles (null when nrem_cycles is NaN), with the night's offset.
+    virtual void cycles(std::string_view name, const std::vector<Cycle>* value, std::int32_t offset_min) = 0;
 };
 void visit_night_row(const Night& night, const NightMetrics& metrics, NightRowVisitor& visitor);
 
-// The CLI's JSON object and CSV cells (header: csv_night_header()) of one row.
+// The CLI's JSON object and CSV cells (header: csv_night_header()) of one row;
+// CSV and the Python DataFrame leave out the transition matrix and the cycles
+// (Python: Night.sleep_statistics() and Night.cycles()).
 nlohmann::ordered_json night_row_json(const Night& night, const NightMetrics& metrics);
 std::vector<std::string> csv_night_header();
 std::vector<std::string> night_row_csv(const Night& night, const NightMetrics& metrics);

@@ -26,8 +26,14 @@ fs::path samples_dir() { return fs::path(SLEEPARCH_SAMPLES_DIR); }
 
 fs::path sample(const std::string& relative) {
     fs::path p = samples_dir() / relative;
-    if (!fs::exists(p)) return {};
-    return p;
+    if (fs::exists(p)) return p;
+    // Without ../shared/samples (a user's clone) the caller skips; with the
+    // folder there, a missing file is a renamed sample or a typo, and a skip
+    // would hide it.
+    if (fs::is_directory(samples_dir()))
+        ADD_FAILURE() << "sample " << relative << " is missing from " << samples_dir().string()
+                      << " (the folder exists, so the test cannot be skipped)";
+    return {};
 }
 
 std::string read_file(const fs::path& path) {

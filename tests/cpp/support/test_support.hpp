@@ -15,8 +15,10 @@ namespace sleeparch::testing {
 std::filesystem::path source_dir();
 std::filesystem::path samples_dir();
 
-// Path of a sample, or empty when ../shared/samples is absent: tests call
-// GTEST_SKIP() then (a user's clone has no shared/).
+// Path of a sample, or empty when it is absent: tests call GTEST_SKIP() then
+// (a user's clone has no shared/). When ../shared/samples exists but the file
+// does not, the test has already failed (ADD_FAILURE), so the skip cannot
+// hide it; .ci/test fails on any skip while the folder exists.
 std::filesystem::path sample(const std::string& relative);
 
 std::string read_file(const std::filesystem::path& path);
