@@ -115,6 +115,8 @@ Loaded load_nights(const ImportFlags& flags) {
     if (flags.verbose) {
         for (const auto& [file, id] : l.report.imported) std::cerr << "imported " << file << " (" << id << ")\n";
         for (const auto& s : l.report.skipped) std::cerr << "skipped " << s.name << ": " << s.reason << "\n";
+        for (const Warning& n : l.batch.notes)
+            std::cerr << "note: " << n.file << (n.line ? ":" + std::to_string(n.line) : "") << ": " << n.message << "\n";
     } else if (!l.report.skipped.empty()) {
         std::cerr << "note: skipped " << l.report.skipped.size()
                   << " file(s) in folders/zips that no importer recognised (--verbose lists them)\n";

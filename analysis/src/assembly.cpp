@@ -52,6 +52,7 @@ void ImportBatch::append(ImportBatch&& other) {
     }
     for (Dose& d : other.doses) doses.push_back(std::move(d));
     for (Warning& w : other.warnings) warnings.push_back(std::move(w));
+    for (Warning& w : other.notes) notes.push_back(std::move(w));
 }
 
 namespace {
@@ -72,6 +73,7 @@ struct Session {
     int summary = -1;                  // index into batch.summaries for summary-only nights
     Night night;
     double tst_min = 0, staged_min = 0;
+    SleepKind stated = SleepKind::Unstated;  // main/nap flag from the format
     bool has_sleep = false;
     bool dropped = false;
 };
@@ -131,6 +133,14 @@ void resolve(const ImportBatch& batch, Session& s, AssemblyResult& result) {
         return std::tie(ra.start, ra.end, ra.kind, ra.stage, ra.layer, a) <
                std::tie(rb.start, rb.end, rb.kind, rb.stage, rb.layer, b);
     });
+    // The format's main/nap flag, over every record (duplicates included).
+    // The same log can arrive twice with different flags (a Fitbit log
+    // exported again after the user changed it): main sleep wins.
+    for (std::size_t i : idx) {
+        const SleepKind k = batch.records[i].sleep_kind;
+        if (k == SleepKind::Main) s.stated = SleepKind::Main;
+        else if (k == SleepKind::Nap && s.stated == SleepKind::Unstated) s.stated = SleepKind::Nap;
+    }
     // Exact duplicates (same interval, kind, stage and layer) are dropped.
     std::vector<std::size_t> kept;
     kept.reserve(idx.size());
@@ -243,6 +253,7 @@ void from_summary(const ImportBatch& batch, std::size_t i, Session& s) {
     const SummaryRecord& r = batch.summaries[i];
     s.summary = static_cast<int>(i);
     s.source = r.source;
+    s.stated = r.sleep_kind;
     Night& n = s.night;
     n.summary_only = true;
     n.totals = r.totals;
@@ -362,18 +373,27 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
         begin = end;
     }
 
-    // Label dates, then main sleep vs naps per label date (§1.5, §1.7).
+    // Label dates, then main sleep vs naps per label date (§1.5, §1.7). The
+    // format's own flag wins over the longest-TST rule: a session it states
+    // to be a nap is never the main sleep, even as the only session of its
+    // date (a Fitbit lunchtime log with mainSleep false), and one it states
+    // to be the main sleep beats sessions without a flag. Among the
+    // candidates of one date the longest TST is the main sleep, so a date
+    // never has two (should a file flag two, the shorter is a nap).
+    auto main_rank = [](const Session* s) { return std::make_pair(s->stated == SleepKind::Main, s->tst_min); };
     std::map<boost::gregorian::date, Session*> main_of;
     std::vector<Session*> kept;
     for (Session* s : live) {
         if (s->dropped) continue;
         s->night.label_date = local_date(s->night.window_end, s->night.utc_offset_min);
         kept.push_back(s);
+        if (s->stated == SleepKind::Nap) continue;
         auto [it, fresh] = main_of.emplace(s->night.label_date, s);
-        if (!fresh && s->tst_min > it->second->tst_min) it->second = s;
+        if (!fresh && main_rank(s) > main_rank(it->second)) it->second = s;
     }
     for (Session* s : kept) {
-        s->night.is_nap = main_of[s->night.label_date] != s;
+        const auto it = main_of.find(s->night.label_date);
+        s->night.is_nap = it == main_of.end() || it->second != s;
         result.nights.push_back(std::move(s->night));
     }
     return result;

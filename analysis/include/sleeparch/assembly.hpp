@@ -23,6 +23,9 @@ struct ImportBatch {
     std::vector<SummaryRecord> summaries;
     std::vector<Dose> doses;
     std::vector<Warning> warnings;
+    // Facts worth checking but not defects (how an unconfirmed time
+    // convention was read, with an example), shown by --verbose.
+    std::vector<Warning> notes;
 
     // Index of `s`, added if new (sources compare by every field).
     int add_source(const Source& s);
@@ -55,6 +58,8 @@ struct AssemblyResult {
     AssemblyStats stats;
 };
 
+// Main sleep and naps: a main/nap flag the format states (Record::sleep_kind)
+// decides over the longest-TST rule (METRICS.md §1.7).
 AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& options = {});
 
 }  // namespace sleeparch

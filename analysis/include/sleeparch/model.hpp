@@ -39,6 +39,11 @@ enum class RecordKind : std::uint8_t {
     InBed,  // in bed, no statement about sleep (Apple InBed, session bounds)
 };
 
+// Whether a session is the main sleep or a nap, as the format states it
+// (Fitbit mainSleep / isMainSleep). Stated flags decide over the
+// longest-TST rule (METRICS.md §1.7).
+enum class SleepKind : std::uint8_t { Unstated, Main, Nap };
+
 // One interval from one source, as an importer emits it.
 struct Record {
     UtcSeconds start = 0;
@@ -55,6 +60,8 @@ struct Record {
     // higher layer replaces the part of a lower-layer record it covers
     // (Fitbit shortData over levels.data).
     std::uint8_t layer = 0;
+    // Main sleep or nap as the format states it for the record's session.
+    SleepKind sleep_kind = SleepKind::Unstated;
     // Creation time when the format gives it (UTC seconds; 0 = unknown).
     // Two different specific stages over the same time: the later wins.
     UtcSeconds created = 0;
@@ -81,6 +88,7 @@ struct SummaryRecord {
     std::int32_t utc_offset_min = 0;
     int source = 0;
     StageTotals totals;
+    SleepKind sleep_kind = SleepKind::Unstated;  // as for Record
     std::uint32_t file = 0;
     std::uint32_t line = 0;
     std::string id;
