@@ -208,6 +208,75 @@ TEST(Assembly, StatedSessionsAreKeptEvenWhenClose) {
     EXPECT_TRUE(r.nights[1].is_nap);
 }
 
+// METRICS.md §1.7: the format's own main/nap flag decides over the
+// longest-TST rule.
+TEST(Assembly, StatedNapIsNeverTheMainSleepEvenAlone) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    Record nap = stage_record(kT0, 900, 940, Stage::Light);  // 13:00-13:40Z, the only session of 03-02
+    nap.session = "log1";
+    nap.sleep_kind = SleepKind::Nap;
+    b.records.push_back(nap);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    // Without the flag the same session is the date's main sleep.
+    b.records[0].sleep_kind = SleepKind::Unstated;
+    r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_FALSE(r.nights[0].is_nap);
+}
+
+TEST(Assembly, StatedMainSleepBeatsALongerSessionWithoutAFlag) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    Record night = stage_record(kT0, 0, 300, Stage::Light);  // 22:00-03:00Z, TST 300
+    night.session = "main";
+    night.sleep_kind = SleepKind::Main;
+    Record other = stage_record(kT0, 600, 1000, Stage::Light);  // 08:00-14:40Z, TST 400, no flag
+    other.session = "other";
+    b.records.push_back(night);
+    b.records.push_back(other);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_EQ(r.nights[0].label_date, r.nights[1].label_date);
+    EXPECT_FALSE(r.nights[0].is_nap);
+    EXPECT_TRUE(r.nights[1].is_nap);
+    // Two sessions flagged main on one date: the longer is the main sleep,
+    // so a date never has two.
+    b.records[1].sleep_kind = SleepKind::Main;
+    r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    EXPECT_FALSE(r.nights[1].is_nap);
+}
+
+TEST(Assembly, StatedFlagOnSummaryOnlyNightsAndConflictingCopies) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    SummaryRecord s;
+    s.start = kT0 + 900 * 60;
+    s.end = kT0 + 940 * 60;
+    s.totals.asleep_unstaged_min = 35;
+    s.sleep_kind = SleepKind::Nap;
+    b.summaries.push_back(s);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    // One log arriving twice, flagged main in one copy and nap in the other:
+    // main sleep wins, whichever copy comes first.
+    for (bool main_first : {true, false}) {
+        ImportBatch c = batch_with_sources({"fitbit"});
+        Record a = stage_record(kT0, 0, 300, Stage::Light);
+        a.session = "41314291715";
+        Record d = a;
+        a.sleep_kind = main_first ? SleepKind::Main : SleepKind::Nap;
+        d.sleep_kind = main_first ? SleepKind::Nap : SleepKind::Main;
+        c.records.push_back(a);
+        c.records.push_back(d);
+        r = assemble_nights(c);
+        ASSERT_EQ(r.nights.size(), 1u);
+        EXPECT_FALSE(r.nights[0].is_nap) << main_first;
+    }
+}
+
 TEST(Assembly, SummaryOnlyNightsCompeteWithHypnograms) {
     ImportBatch b = batch_with_sources({"watch", "garmin"});
     b.records.push_back(stage_record(kT0, 0, 300, Stage::Light, 0));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -113,6 +114,84 @@ TEST(FitbitImporter, SampleNapAndMainSleepOnOneDate) {
     EXPECT_FALSE(main->is_nap);
     EXPECT_TRUE(nap->is_nap);
     EXPECT_EQ(main->label_date, nap->label_date);
+}
+
+// The same log as fitbit_sleep_response_1_item.json flagged not-main: alone
+// it is a nap, though it is the only log of its date (METRICS.md §1.7).
+TEST(FitbitImporter, SampleNotMainSleepIsANapEvenAlone) {
+    auto path = st::sample("fitbit/fitbit_sleep_response_no_main_sleep_item.json");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch batch = sleeparch::importers::import_paths({path.string()}, ImportOptions{});
+    for (const sleeparch::Record& r : batch.records) EXPECT_EQ(r.sleep_kind, sleeparch::SleepKind::Nap);
+    sleeparch::AssemblyResult r = sleeparch::assemble_nights(batch);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    EXPECT_EQ(sleeparch::format_date(r.nights[0].label_date), "2023-05-13");
+    // Beside the main-sleep copy of the same log it is one night, the main sleep.
+    auto main_path = st::sample("fitbit/fitbit_sleep_response_1_item.json");
+    batch = sleeparch::importers::import_paths({path.string(), main_path.string()}, ImportOptions{});
+    r = sleeparch::assemble_nights(batch);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_FALSE(r.nights[0].is_nap);
+}
+
+// Takeout (`mainSleep`) and API (`isMainSleep`) flags, hypnogram and
+// summary-only logs: a flagged nap is a nap even alone on its date, a
+// flagged main sleep beats a longer log of its date, and a log without the
+// flag follows the longest-TST rule.
+TEST(FitbitImporter, MainSleepFlagDecides) {
+    const char* doc = R"([
+{"logId": 1, "dateOfSleep": "2024-05-01", "startTime": "2024-05-01T12:30:00.000",
+ "endTime": "2024-05-01T13:10:00.000", "type": "stages", "mainSleep": false,
+ "levels": {"data": [{"dateTime": "2024-05-01T12:30:00.000", "level": "light", "seconds": 2400}]}},
+{"logId": 2, "dateOfSleep": "2024-05-03", "startTime": "2024-05-02T23:00:00.000",
+ "endTime": "2024-05-03T03:00:00.000", "type": "stages", "mainSleep": true,
+ "levels": {"data": [{"dateTime": "2024-05-02T23:00:00.000", "level": "deep", "seconds": 14400}]}},
+{"logId": 3, "dateOfSleep": "2024-05-03", "startTime": "2024-05-03T08:00:00.000",
+ "endTime": "2024-05-03T14:00:00.000", "type": "stages", "mainSleep": false,
+ "levels": {"data": [{"dateTime": "2024-05-03T08:00:00.000", "level": "light", "seconds": 21600}]}},
+{"logId": 4, "dateOfSleep": "2024-05-04", "startTime": "2024-05-04T13:00:00.000",
+ "endTime": "2024-05-04T13:30:00.000", "logType": "manual", "minutesAsleep": 28, "mainSleep": false},
+{"logId": 5, "dateOfSleep": "2024-05-05", "startTime": "2024-05-05T14:00:00.000",
+ "endTime": "2024-05-05T14:20:00.000", "type": "stages",
+ "levels": {"data": [{"dateTime": "2024-05-05T14:00:00.000", "level": "light", "seconds": 1200}]}}
+])";
+    ImportOptions options;
+    options.tz_offset_min = 0;
+    for (bool api : {false, true}) {
+        SCOPED_TRACE(api ? "API shape" : "export shape");
+        std::string text = doc;
+        if (api) {
+            json j = json::parse(doc);
+            for (json& log : j) {
+                if (log.contains("mainSleep")) {
+                    log["isMainSleep"] = log["mainSleep"];
+                    log.erase("mainSleep");
+                }
+            }
+            text = json({{"sleep", j}}).dump();
+        }
+        ImportBatch batch = import_buffer(text, "s.json", options, "fitbit");
+        sleeparch::AssemblyResult r = sleeparch::assemble_nights(batch);
+        ASSERT_EQ(r.nights.size(), 5u);
+        std::map<std::string, bool> nap;
+        for (const Night& n : r.nights) nap[n.provenance.record_ids.front()] = n.is_nap;
+        EXPECT_TRUE(nap["1"]);   // alone on 2024-05-01, flagged false
+        EXPECT_FALSE(nap["2"]);  // flagged main, 240 min
+        EXPECT_TRUE(nap["3"]);   // 360 min, but flagged false
+        EXPECT_TRUE(nap["4"]);   // summary-only, flagged false
+        EXPECT_FALSE(nap["5"]);  // no flag: alone on its date, the main sleep
+    }
+    EXPECT_EQ(message_of(R"([{"logId": 7, "dateOfSleep": "2024-05-01", "startTime": "2024-05-01T12:30:00.000",
+      "endTime": "2024-05-01T13:10:00.000", "type": "stages", "mainSleep": true, "isMainSleep": false,
+      "levels": {"data": [{"dateTime": "2024-05-01T12:30:00.000", "level": "light", "seconds": 2400}]}}])",
+                         "s.json", options),
+              "s.json:record 1 (logId 7): isMainSleep: contradicts mainSleep");
+    EXPECT_EQ(message_of(R"([{"logId": 7, "dateOfSleep": "2024-05-01", "startTime": "2024-05-01T12:30:00.000",
+      "endTime": "2024-05-01T13:10:00.000", "type": "stages", "mainSleep": "no",
+      "levels": {"data": [{"dateTime": "2024-05-01T12:30:00.000", "level": "light", "seconds": 2400}]}}])",
+                         "s.json", options),
+              "s.json:record 1 (logId 7): mainSleep: expected true or false, got a string");
 }
 
 TEST(FitbitImporter, SampleClassicRestlessOption) {
@@ -318,9 +397,9 @@ TEST(FitbitImporter, FastAndCheckedPathsAgree) {
                 const auto& a = fast.records[i];
                 const auto& b = slow.records[i];
                 EXPECT_EQ(std::tie(a.start, a.end, a.kind, a.stage, a.utc_offset_min, a.source, a.session, a.layer,
-                                   a.file, a.line, a.id, a.epoch_s),
+                                   a.sleep_kind, a.file, a.line, a.id, a.epoch_s),
                           std::tie(b.start, b.end, b.kind, b.stage, b.utc_offset_min, b.source, b.session, b.layer,
-                                   b.file, b.line, b.id, b.epoch_s))
+                                   b.sleep_kind, b.file, b.line, b.id, b.epoch_s))
                     << i;
             }
             EXPECT_EQ(fast.sources, slow.sources);
