@@ -89,6 +89,15 @@ bool looks_like_takeout_name(std::string_view name) {
     return true;
 }
 
+// One account, one source: the Takeout's CSVs (fitbit_csv) name the same
+// vendor, so a night found in both is one night (the newest algorithm
+// version kept; this legacy JSON states none and counts as the oldest).
+Source fitbit_source() {
+    Source s{"fitbit", "Fitbit", "", ""};
+    s.vendor = "fitbit";
+    return s;
+}
+
 constexpr std::string_view kNoTzWarning =
     "Fitbit times carry no UTC offset and no --tz was given: read as UTC. Nights from other devices will not "
     "line up with these; give --tz (an IANA name such as Europe/Berlin, or an offset such as +01:00)";
@@ -112,7 +121,7 @@ public:
                                  doc);
         }
         file_index_ = out_.add_file(file_);
-        source_ = out_.add_source(Source{"fitbit", "Fitbit", "", ""});
+        source_ = out_.add_source(fitbit_source());
         if (!tz_ && !logs->empty()) {
             out_.warnings.push_back({file_, 0, std::string(kNoTzWarning)});
         }
@@ -397,7 +406,7 @@ public:
             if (!read_log(log, ++index)) return false;
         }
         std::uint32_t file_index = out.add_file(file);
-        int source = out.add_source(Source{"fitbit", "Fitbit", "", ""});
+        int source = out.add_source(fitbit_source());
         if (!tz_ && logs.size() > 0) out.warnings.push_back({file, 0, std::string(kNoTzWarning)});
         for (Record& r : records_) {
             r.file = file_index;

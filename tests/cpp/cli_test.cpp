@@ -75,7 +75,7 @@ TEST_F(Cli, OutputFileIsWrittenWholeAndNotOnError) {
     const auto out2 = tmp.path() / "never.json";
     r = run_cli({"nights", good.string(), bad.string(), "-o", out2.string()});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err, "sleeparch: " + bad.string() + ":6: stage \"banana\": not a stage label; expected W, N1, N2, N3, R, L, A or ?\n");
+    EXPECT_EQ(r.err, "sleeparch: " + bad.string() + ":6: stage \"banana\": not a stage label; expected W, N1, N2, N3, R, L, A, M or ?\n");
     EXPECT_FALSE(std::filesystem::exists(out2));
     for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
         EXPECT_EQ(e.path().filename().string().find(".never"), std::string::npos) << "temporary file left behind";

@@ -120,7 +120,7 @@ TEST(HypnogramText, RecognitionIsByContent) {
 // tests/fixtures/hypnogram/rk_letters_digits_cr.txt (README there): an R&K
 // hypnogram with CR-only line ends; the answer is worked by hand.
 std::string rk_fixture() {
-    return testing::read_file(testing::source_dir() / "tests/fixtures/hypnogram/rk_letters_digits_cr.txt");
+    return sleeparch::testing::read_file(sleeparch::testing::source_dir() / "tests/fixtures/hypnogram/rk_letters_digits_cr.txt");
 }
 
 std::string with_line_ends(const std::string& cr_text, const std::string& end) {

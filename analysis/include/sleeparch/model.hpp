@@ -18,16 +18,22 @@ namespace sleeparch {
 
 using UtcSeconds = std::int64_t;
 
-// Where data came from. Within-source rules (precedence, sessions) group by
-// key(): the format plus the app/device name. Device and version strings vary
+// Where data came from. Within-source rules (precedence, sessions, copies
+// of one night) group by key(): the vendor (else the format) plus the
+// app/device name. Device and version strings vary
 // night to night (firmware updates) and are kept per night, not in the key.
 struct Source {
     std::string format;   // importer id: "apple_health", "fitbit", "hypnogram", ...
     std::string name;     // app or device name as the file states it ("Anna’s Apple Watch")
     std::string device;   // device description, if the format gives one
     std::string version;  // firmware / app / algorithm version, if given
+    // The maker whose device or account the data is from, set where one
+    // maker's data comes through several importers (Fitbit's Takeout JSON
+    // and CSVs): it stands for the format in key(), so that a device is one
+    // source across files and formats. Empty: the format.
+    std::string vendor = {};
 
-    std::string key() const { return format + "|" + name; }
+    std::string key() const { return (vendor.empty() ? format : vendor) + "|" + name; }
     // "name (format)" or just format when there is no name.
     std::string label() const;
     bool operator==(const Source&) const = default;
