@@ -72,7 +72,8 @@ public:
         return "Samsung Health sleep stages (com.samsung.health.sleep_stage.*.csv)";
     }
     std::string_view recognition() const override {
-        return "CSV whose first line starts with com.samsung.health.sleep_stage,";
+        return "CSV whose first line starts with com.samsung.health.sleep_stage, (the sessions file "
+               "com.samsung.shealth.sleep.*.csv is skipped: its datauuid is the stages' sleep_id)";
     }
     bool recognises(std::string_view name, std::string_view head) const override {
         std::string_view line = first_line(head);
