@@ -280,9 +280,9 @@ void from_summary(const ImportBatch& batch, std::size_t i, Session& s) {
     s.has_sleep = s.tst_min > 0 && r.end > r.start;
 }
 
-// Natural order of version strings ("v2" < "v10", "3" < "sleep_session_v1"
-// is by text); the empty version, which Fitbit's legacy JSON states, is
-// the oldest.
+// Natural order of version strings: runs of digits compare as numbers
+// ("v2" < "v10", "sleep_session_v1" < "sleep_session_v2"), the rest as
+// text. The empty version (Fitbit's legacy JSON states none) is the oldest.
 int compare_versions(const std::string& a, const std::string& b) {
     if (a.empty() || b.empty()) return a.empty() == b.empty() ? 0 : (a.empty() ? -1 : 1);
     std::size_t i = 0, j = 0;
@@ -324,9 +324,10 @@ const std::string& version_of(const ImportBatch& batch, const Session& s) {
 // beside its CSVs, which hold each night once per algorithm version; a
 // file read twice gives the same session ids and merges earlier). Sessions
 // of one format and version are left alone: plain hypnogram files share a
-// placeholder source and may overlap without being one recording. One copy is kept whole, never a mix:
-// the newest algorithm version, then a hypnogram over totals only, then
-// the longest sleep, then the earliest start. A main/nap flag stated only
+// placeholder source and may overlap without being one recording. One copy
+// is kept whole, never a mix: the newest algorithm version, then a
+// hypnogram over totals only, then the longest sleep, then the earliest
+// start. A main/nap flag stated only
 // by a dropped copy (Fitbit's JSON) passes to the kept one.
 void drop_copies(const ImportBatch& batch, std::vector<Session*>& live, AssemblyResult& result) {
     std::map<std::string, std::vector<Session*>> by_key;

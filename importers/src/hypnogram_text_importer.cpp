@@ -9,7 +9,8 @@
 //   -1/-2 unscored (or --stage-map);
 // - files whose labels are letters (`W 1 2 3 4 R M ?`, as Sleep-EDF
 //   hypnograms converted to text are) use R&K stage numbers: 1 N1, 2 N2,
-//   3 and 4 N3 (AASM merges R&K stages 3 and 4), 0 W. There a `4` is deep
+//   3 and 4 N3 (AASM merges R&K stages 3 and 4), 0 W, -1/-2 unscored as in
+//   YASA's codes. There a `4` is deep
 //   sleep, not REM; a warning says so when one occurs.
 // `M` (R&K movement time, also `MT`, `movement`) is Wake: the sleeper was
 // moving, which scorers treat as awake; `?` is Unscored. A "Sleep stage "
@@ -138,6 +139,8 @@ std::optional<Stage> rk_integer(long x) {
         case 2: return Stage::N2;
         case 3:
         case 4: return Stage::Deep;
+        case -1:
+        case -2: return Stage::Unscored;  // as in YASA's codes, where both conventions agree
         default: return std::nullopt;
     }
 }
@@ -310,8 +313,9 @@ public:
                     throw ParseError(display_name, v.line, "stage \"" + v.text + "\"",
                                      !options.integer_map.empty()
                                          ? "integer stage not in --stage-map"
-                                     : rk ? "integer stage outside the R&K stages (1, 2, 3, 4, 0 W) that digits "
-                                            "mean beside letter labels; give a mapping with --stage-map"
+                                     : rk ? "integer stage outside the R&K stages (1, 2, 3, 4; 0 W, -1/-2 unscored) "
+                                            "that digits mean beside letter labels; give a mapping with "
+                                            "--stage-map"
                                           : "integer stage outside YASA's codes (0 W, 1 N1, 2 N2, 3 N3, 4 REM, "
                                             "-1/-2 unscored); give a mapping with --stage-map");
             } else {

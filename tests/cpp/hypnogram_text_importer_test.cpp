@@ -183,8 +183,9 @@ TEST(HypnogramText, IntegerOnlyFilesKeepYasaCodesAndAMapOverridesRk) {
     EXPECT_DOUBLE_EQ(m.rem_min, 1);
     // Digits outside R&K's stages beside letters name the convention.
     EXPECT_EQ(error_of("W\n2\n5\n"),
-              "h.txt:3: stage \"5\": integer stage outside the R&K stages (1, 2, 3, 4, 0 W) that digits mean beside "
-              "letter labels; give a mapping with --stage-map");
+              "h.txt:3: stage \"5\": integer stage outside the R&K stages (1, 2, 3, 4; 0 W, -1/-2 unscored) that digits "
+              "mean beside letter labels; give a mapping with --stage-map");
+    EXPECT_DOUBLE_EQ(compute_metrics(nights_of("W\n2\n-1\n2\nW\n").at(0)).unscored_min, 0.5);
 }
 
 TEST(HypnogramText, MovementIsWakeAndEdfAnnotationTextIsRead) {
