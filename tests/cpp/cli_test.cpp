@@ -167,6 +167,21 @@ TEST_F(Cli, WithingsExportFolderGivesItsNight) {
         << r.err;
 }
 
+TEST_F(Cli, VerboseShowsTheSamsungBedtimeNote) {
+    const std::string fixture =
+        (sleeparch::testing::source_dir() / "tests/fixtures/samsung_health/com.samsung.health.sleep_stage.20210305101500.csv")
+            .string();
+    auto r = run_cli({"nights", fixture, "--verbose"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("note: " + fixture +
+                         ":3: start_time read as UTC (reported for this export, not confirmed): \"2021-03-02 "
+                         "21:10:00.000\" with time_offset \"UTC+0200\" is the local bedtime 2021-03-02T23:10:00+02:00"),
+              std::string::npos)
+        << r.err;
+    r = run_cli({"nights", fixture});
+    EXPECT_EQ(r.err.find("note: " + fixture), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, SummaryReportsRegularity) {
     TempDir tmp;
     std::string a = "# start: 2024-03-01T23:00:00Z\n", b = "# start: 2024-03-02T23:00:00Z\n",
