@@ -81,6 +81,7 @@ api::Session load_nights(const ImportFlags& flags) {
     if (flags.verbose) {
         for (const auto& [file, id] : s.report.imported) std::cerr << "imported " << file << " (" << id << ")\n";
         for (const auto& sk : s.report.skipped) std::cerr << "skipped " << sk.name << ": " << sk.reason << "\n";
+        for (const Warning& n : s.notes) std::cerr << "note: " << api::warning_text(n) << "\n";
     } else if (!s.report.skipped.empty()) {
         std::cerr << "note: skipped " << s.report.skipped.size()
                   << " file(s) in folders/zips that no importer recognised (--verbose lists them)\n";

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -32,6 +33,7 @@ struct Session {
     int summary = -1;                  // index into batch.summaries for summary-only nights
     Night night;
     double tst_min = 0, staged_min = 0;
+    SleepKind stated = SleepKind::Unstated;  // main/nap flag from the format
     bool has_sleep = false;
     bool dropped = false;
 };
@@ -47,15 +49,23 @@ std::string place(const ImportBatch& batch, const Record& r) {
 }
 
 // Splits one source's records into sessions: stated sessions keep theirs,
-// the rest are chained by gaps of at most `gap` seconds.
+// the rest are chained by gaps of at most `gap` seconds. A stated session
+// is named by its format too: the ids of two importers of one source (a
+// Fitbit logId, a Takeout CSV's sleep_id) say nothing about each other.
 void find_sessions(const ImportBatch& batch, const std::string& key, std::vector<std::size_t>& idx,
                    UtcSeconds gap, std::vector<Session>& out) {
     std::map<std::string, std::vector<std::size_t>> stated;
     std::vector<std::size_t> loose;
     for (std::size_t i : idx) {
         const Record& r = batch.records[i];
-        if (!r.session.empty()) stated[r.session].push_back(i);
-        else loose.push_back(i);
+        if (r.session.empty()) {
+            loose.push_back(i);
+            continue;
+        }
+        const std::string& format = r.source >= 0 && static_cast<std::size_t>(r.source) < batch.sources.size()
+                                        ? batch.sources[r.source].format
+                                        : std::string();
+        stated[format + '\x1f' + r.session].push_back(i);
     }
     for (auto& [id, recs] : stated) {
         Session s;
@@ -91,6 +101,14 @@ void resolve(const ImportBatch& batch, Session& s, AssemblyResult& result) {
         return std::tie(ra.start, ra.end, ra.kind, ra.stage, ra.layer, a) <
                std::tie(rb.start, rb.end, rb.kind, rb.stage, rb.layer, b);
     });
+    // The format's main/nap flag, over every record (duplicates included).
+    // The same log can arrive twice with different flags (a Fitbit log
+    // exported again after the user changed it): main sleep wins.
+    for (std::size_t i : idx) {
+        const SleepKind k = batch.records[i].sleep_kind;
+        if (k == SleepKind::Main) s.stated = SleepKind::Main;
+        else if (k == SleepKind::Nap && s.stated == SleepKind::Unstated) s.stated = SleepKind::Nap;
+    }
     // Exact duplicates (same interval, kind, stage and layer) are dropped.
     std::vector<std::size_t> kept;
     kept.reserve(idx.size());
@@ -203,6 +221,7 @@ void from_summary(const ImportBatch& batch, std::size_t i, Session& s) {
     const SummaryRecord& r = batch.summaries[i];
     s.summary = static_cast<int>(i);
     s.source = r.source;
+    s.stated = r.sleep_kind;
     Night& n = s.night;
     n.summary_only = true;
     n.totals = r.totals;
@@ -218,6 +237,106 @@ void from_summary(const ImportBatch& batch, std::size_t i, Session& s) {
     s.staged_min = t.light_min + t.deep_min + t.rem_min;
     s.tst_min = s.staged_min + t.asleep_unstaged_min;
     s.has_sleep = s.tst_min > 0 && r.end > r.start;
+}
+
+// Natural order of version strings: runs of digits compare as numbers
+// ("v2" < "v10", "sleep_session_v1" < "sleep_session_v2"), the rest as
+// text. The empty version (Fitbit's legacy JSON states none) is the oldest.
+int compare_versions(const std::string& a, const std::string& b) {
+    if (a.empty() || b.empty()) return a.empty() == b.empty() ? 0 : (a.empty() ? -1 : 1);
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        const bool da = std::isdigit(static_cast<unsigned char>(a[i])) != 0;
+        const bool db = std::isdigit(static_cast<unsigned char>(b[j])) != 0;
+        if (da && db) {
+            std::size_t ie = i, je = j;
+            while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+            while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+            std::string_view na(a.data() + i, ie - i), nb(b.data() + j, je - j);
+            while (na.size() > 1 && na.front() == '0') na.remove_prefix(1);
+            while (nb.size() > 1 && nb.front() == '0') nb.remove_prefix(1);
+            if (na.size() != nb.size()) return na.size() < nb.size() ? -1 : 1;
+            if (na != nb) return na < nb ? -1 : 1;
+            i = ie;
+            j = je;
+        } else {
+            if (a[i] != b[j]) return a[i] < b[j] ? -1 : 1;
+            ++i;
+            ++j;
+        }
+    }
+    if (i < a.size()) return 1;
+    if (j < b.size()) return -1;
+    return 0;
+}
+
+const std::string& version_of(const ImportBatch& batch, const Session& s) {
+    static const std::string none;
+    return s.source >= 0 && static_cast<std::size_t>(s.source) < batch.sources.size() ? batch.sources[s.source].version
+                                                                                      : none;
+}
+
+// Sessions of one source that cover mostly the same time (at least half
+// of the shorter) and come from different formats or algorithm versions
+// are copies of one night: one device cannot record two sleeps at once.
+// That happens when a night arrives more than once (Fitbit's Takeout JSON
+// beside its CSVs, which hold each night once per algorithm version; a
+// file read twice gives the same session ids and merges earlier). Sessions
+// of one format and version are left alone: plain hypnogram files share a
+// placeholder source and may overlap without being one recording. One copy
+// is kept whole, never a mix: the newest algorithm version, then a
+// hypnogram over totals only, then the longest sleep, then the earliest
+// start. A main/nap flag stated only
+// by a dropped copy (Fitbit's JSON) passes to the kept one.
+void drop_copies(const ImportBatch& batch, std::vector<Session*>& live, AssemblyResult& result) {
+    std::map<std::string, std::vector<Session*>> by_key;
+    for (Session* s : live) by_key[s->key].push_back(s);
+    for (auto& [key, group] : by_key) {
+        if (group.size() < 2) continue;
+        std::sort(group.begin(), group.end(), [&](const Session* a, const Session* b) {
+            if (int c = compare_versions(version_of(batch, *a), version_of(batch, *b)); c != 0) return c > 0;
+            if (a->night.summary_only != b->night.summary_only) return !a->night.summary_only;
+            if (a->tst_min != b->tst_min) return a->tst_min > b->tst_min;
+            return std::tie(a->night.window_start, a->night.window_end) <
+                   std::tie(b->night.window_start, b->night.window_end);
+        });
+        std::multimap<UtcSeconds, Session*> kept;
+        UtcSeconds longest = 0;
+        std::size_t dropped = 0;
+        const Session* first_dropped = nullptr;
+        for (Session* s : group) {
+            const UtcSeconds s0 = s->night.window_start, s1 = s->night.window_end;
+            Session* copy_of = nullptr;
+            for (auto it = kept.lower_bound(s0 - longest); it != kept.end() && it->first < s1; ++it) {
+                const Night& k = it->second->night;
+                if (k.source.format == s->night.source.format &&
+                    version_of(batch, *it->second) == version_of(batch, *s))
+                    continue;
+                const UtcSeconds overlap = std::min(s1, k.window_end) - std::max(s0, k.window_start);
+                if (overlap > 0 && 2 * overlap >= std::min(s1 - s0, k.window_end - k.window_start)) {
+                    copy_of = it->second;
+                    break;
+                }
+            }
+            if (copy_of == nullptr) {
+                kept.emplace(s0, s);
+                longest = std::max(longest, s1 - s0);
+                continue;
+            }
+            s->dropped = true;
+            if (copy_of->stated == SleepKind::Unstated) copy_of->stated = s->stated;
+            if (dropped++ == 0) first_dropped = s;
+        }
+        if (dropped == 0) continue;
+        result.stats.copies_dropped += dropped;
+        const Night& n = first_dropped->night;
+        result.warnings.push_back(Warning{
+            n.provenance.files.empty() ? std::string() : n.provenance.files.front(), 0,
+            std::to_string(dropped) + (dropped == 1 ? " copy" : " copies") + " of nights that " + n.source.label() +
+                " gives more than once dropped: each night keeps one copy, the newest algorithm version (a copy "
+                "without a version, such as Fitbit's legacy JSON, counts as the oldest)"});
+    }
+    live.erase(std::remove_if(live.begin(), live.end(), [](const Session* s) { return s->dropped; }), live.end());
 }
 
 bool matches(const Source& src, const std::string& pref) {
@@ -259,6 +378,7 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
         if (s.has_sleep) live.push_back(&s);
         else ++result.stats.sessions_without_sleep;
     }
+    drop_copies(batch, live, result);
     std::sort(live.begin(), live.end(), [](const Session* a, const Session* b) {
         return std::tie(a->night.window_start, a->night.window_end, a->key) <
                std::tie(b->night.window_start, b->night.window_end, b->key);
@@ -322,18 +442,27 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
         begin = end;
     }
 
-    // Label dates, then main sleep vs naps per label date (§1.5, §1.7).
+    // Label dates, then main sleep vs naps per label date (§1.5, §1.7). The
+    // format's own flag wins over the longest-TST rule: a session it states
+    // to be a nap is never the main sleep, even as the only session of its
+    // date (a Fitbit lunchtime log with mainSleep false), and one it states
+    // to be the main sleep beats sessions without a flag. Among the
+    // candidates of one date the longest TST is the main sleep, so a date
+    // never has two (should a file flag two, the shorter is a nap).
+    auto main_rank = [](const Session* s) { return std::make_pair(s->stated == SleepKind::Main, s->tst_min); };
     std::map<boost::gregorian::date, Session*> main_of;
     std::vector<Session*> kept;
     for (Session* s : live) {
         if (s->dropped) continue;
         s->night.label_date = local_date(s->night.window_end, s->night.utc_offset_min);
         kept.push_back(s);
+        if (s->stated == SleepKind::Nap) continue;
         auto [it, fresh] = main_of.emplace(s->night.label_date, s);
-        if (!fresh && s->tst_min > it->second->tst_min) it->second = s;
+        if (!fresh && main_rank(s) > main_rank(it->second)) it->second = s;
     }
     for (Session* s : kept) {
-        s->night.is_nap = main_of[s->night.label_date] != s;
+        const auto it = main_of.find(s->night.label_date);
+        s->night.is_nap = it == main_of.end() || it->second != s;
         result.nights.push_back(std::move(s->night));
     }
     return result;

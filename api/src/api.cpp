@@ -108,6 +108,7 @@ Session load(const LoadOptions& options) {
     AssemblyResult assembly = assemble_nights(batch, aopts);
     s.nights = std::move(assembly.nights);
     s.warnings = std::move(batch.warnings);
+    s.notes = std::move(batch.notes);
     s.warnings.insert(s.warnings.end(), assembly.warnings.begin(), assembly.warnings.end());
     s.stats = assembly.stats;
     s.metrics.reserve(s.nights.size());

@@ -14,6 +14,12 @@
 // not from a file this project has seen: the reader finds columns by name
 // and needs only the ones above. A UserSleeps file alone gives in-bed
 // windows, which are no nights (METRICS.md §1.7).
+//
+// The Takeout holds every night once per algorithm version
+// (`algorithm_version`), and again in the legacy sleep-*.json. These files
+// are one source with the JSON (vendor "fitbit", name "Fitbit"); a session
+// is the sleep_id within its algorithm version, and night assembly keeps one
+// copy of each night, the newest version.
 
 #include <array>
 #include <set>
@@ -155,6 +161,7 @@ public:
                 }
             }
             Source src{"fitbit_csv", "Fitbit", "", ""};
+            src.vendor = "fitbit";
             if (source_col) src.device = std::string(field(*source_col));
             if (version_col) src.version = std::string(field(*version_col));
 
@@ -163,7 +170,9 @@ public:
             r.end = end;
             r.utc_offset_min = offset;
             r.source = out.add_source(src);
-            r.session = std::string(sleep_id);
+            // The versions of one night are different sessions even should
+            // they share a sleep_id.
+            r.session = src.version.empty() ? std::string(sleep_id) : std::string(sleep_id) + " @" + src.version;
             r.file = file_index;
             r.line = row.line;
             r.id = std::string(sleep_id);

@@ -13,6 +13,12 @@
 // (fixed or IANA; with a zone, the offset at the log's start holds for the
 // whole log, as Fitbit does across a DST change), else UTC with one warning
 // per file. A log without levels.data is a summary-only night.
+//
+// The log's own main/nap flag (`mainSleep` in exports, `isMainSleep` in the
+// API) goes on every record of the log: night assembly lets it decide over
+// the longest-TST rule (METRICS.md §1.7), so a log flagged false is a nap
+// even as the only log of its date. A log without the flag leaves it to that
+// rule.
 
 #include <array>
 #include <string>
@@ -83,6 +89,15 @@ bool looks_like_takeout_name(std::string_view name) {
     return true;
 }
 
+// One account, one source: the Takeout's CSVs (fitbit_csv) name the same
+// vendor, so a night found in both is one night (the newest algorithm
+// version kept; this legacy JSON states none and counts as the oldest).
+Source fitbit_source() {
+    Source s{"fitbit", "Fitbit", "", ""};
+    s.vendor = "fitbit";
+    return s;
+}
+
 constexpr std::string_view kNoTzWarning =
     "Fitbit times carry no UTC offset and no --tz was given: read as UTC. Nights from other devices will not "
     "line up with these; give --tz (an IANA name such as Europe/Berlin, or an offset such as +01:00)";
@@ -106,7 +121,7 @@ public:
                                  doc);
         }
         file_index_ = out_.add_file(file_);
-        source_ = out_.add_source(Source{"fitbit", "Fitbit", "", ""});
+        source_ = out_.add_source(fitbit_source());
         if (!tz_ && !logs->empty()) {
             out_.warnings.push_back({file_, 0, std::string(kNoTzWarning)});
         }
@@ -146,6 +161,7 @@ private:
 
         const Json* levels = json_util::opt_object(log, "levels", where);
         LogType type = log_type(log, levels, where);
+        const SleepKind kind = sleep_kind(log, where);
 
         ParsedTime start = parse_time(log, "startTime", where, "startTime");
         ParsedTime end = parse_time(log, "endTime", where, "endTime");
@@ -169,7 +185,7 @@ private:
 
         const Json* data = levels ? json_util::opt_array(*levels, "data", where, "levels.data") : nullptr;
         if (data == nullptr || data->empty()) {
-            add_summary(log, levels, type, start_utc, end_utc, clock.offset_min, index, log_id, where);
+            add_summary(log, levels, type, start_utc, end_utc, clock.offset_min, index, log_id, kind, where);
             return;
         }
 
@@ -184,6 +200,7 @@ private:
         bed.line = index;
         bed.id = log_id;
         bed.epoch_s = epoch_s;
+        bed.sleep_kind = kind;
         if (bed.end > bed.start) out_.records.push_back(bed);
 
         Record proto = bed;
@@ -192,6 +209,18 @@ private:
         if (const Json* short_data = json_util::opt_array(*levels, "shortData", where, "levels.shortData")) {
             read_segments(*short_data, "levels.shortData", 1, type, clock, proto, where);
         }
+    }
+
+    // `mainSleep` (export) or `isMainSleep` (API); both present must agree.
+    SleepKind sleep_kind(const Json& log, const Where& where) const {
+        const auto main = json_util::opt_bool(log, "mainSleep", where);
+        const auto is_main = json_util::opt_bool(log, "isMainSleep", where);
+        if (main && is_main && *main != *is_main) {
+            json_util::fail(where, "isMainSleep", "contradicts mainSleep");
+        }
+        const auto flag = main ? main : is_main;
+        if (!flag) return SleepKind::Unstated;
+        return *flag ? SleepKind::Main : SleepKind::Nap;
     }
 
     LogType log_type(const Json& log, const Json* levels, const Where& where) const {
@@ -295,8 +324,10 @@ private:
     // A log without levels.data (manual entries, trimmed exports): totals from
     // levels.summary, else minutesAsleep / minutesAwake as unstaged sleep.
     void add_summary(const Json& log, const Json* levels, LogType type, UtcSeconds start, UtcSeconds end,
-                     std::int32_t offset_min, std::uint32_t index, const std::string& log_id, const Where& where) {
+                     std::int32_t offset_min, std::uint32_t index, const std::string& log_id, SleepKind kind,
+                     const Where& where) {
         SummaryRecord s;
+        s.sleep_kind = kind;
         s.start = start;
         s.end = end;
         s.utc_offset_min = offset_min;
@@ -375,7 +406,7 @@ public:
             if (!read_log(log, ++index)) return false;
         }
         std::uint32_t file_index = out.add_file(file);
-        int source = out.add_source(Source{"fitbit", "Fitbit", "", ""});
+        int source = out.add_source(fitbit_source());
         if (!tz_ && logs.size() > 0) out.warnings.push_back({file, 0, std::string(kNoTzWarning)});
         for (Record& r : records_) {
             r.file = file_index;
@@ -403,6 +434,16 @@ private:
             log["startTime"].get_string().get(start_text) || log["endTime"].get_string().get(end_text) ||
             log["levels"].get_object().get(levels) || levels["data"].get_array().get(data) || data.size() == 0) {
             return false;
+        }
+        SleepKind kind = SleepKind::Unstated;
+        for (std::string_view key : {std::string_view("mainSleep"), std::string_view("isMainSleep")}) {
+            auto flag = log[key];
+            if (flag.error() == simdjson::NO_SUCH_FIELD || flag.is_null()) continue;
+            bool main = false;
+            if (flag.get_bool().get(main)) return false;
+            const SleepKind k = main ? SleepKind::Main : SleepKind::Nap;
+            if (kind != SleepKind::Unstated && kind != k) return false;
+            kind = k;
         }
         LogType log_type;
         if (type == "stages") {
@@ -433,6 +474,7 @@ private:
         bed.line = index;
         bed.id = log_id;
         bed.epoch_s = log_type == LogType::Stages ? 30 : 60;
+        bed.sleep_kind = kind;
         if (bed.end > bed.start) records_.push_back(bed);
         Record proto = bed;
         proto.kind = RecordKind::Stage;

@@ -1,8 +1,23 @@
 // Plain hypnograms: one stage per line (labels or integers), or a named CSV
 // column. `#` lines are comments; `# start: <ISO time>`, `# epoch: <s>` and
 // `# source: <name>` header comments set the recording's start, epoch length
-// and source name when the options do not.
+// and source name when the options do not. Lines end in LF, CRLF or CR alone
+// (some Sleep-EDF hypnograms converted to text have CR-only line endings).
+//
+// Digits mean different things in the two conventions such files follow:
+// - integer-only files use YASA's codes: 0 W, 1 N1, 2 N2, 3 N3, 4 REM,
+//   -1/-2 unscored (or --stage-map);
+// - files whose labels are letters (`W 1 2 3 4 R M ?`, as Sleep-EDF
+//   hypnograms converted to text are) use R&K stage numbers: 1 N1, 2 N2,
+//   3 and 4 N3 (AASM merges R&K stages 3 and 4), 0 W, -1/-2 unscored as in
+//   YASA's codes. There a `4` is deep
+//   sleep, not REM; a warning says so when one occurs.
+// `M` (R&K movement time, also `MT`, `movement`) is Wake: the sleeper was
+// moving, which scorers treat as awake; `?` is Unscored. A "Sleep stage "
+// prefix (EDF+ annotation text copied as it is) is ignored.
+#include <cctype>
 #include <charconv>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +63,47 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+// LF, CRLF and lone CR all end a line; the result uses LF only, with one
+// LF per original line ending so that line numbers stay those of the file.
+std::string unify_line_ends(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\r') {
+            out.push_back('\n');
+            if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+// EDF+ annotation text copied as it is ("Sleep stage 2") without its
+// prefix; `had_prefix` tells that the file uses R&K's labels.
+std::string_view strip_edf_prefix(std::string_view value, bool* had_prefix = nullptr) {
+    constexpr std::string_view prefix = "sleep stage ";
+    if (value.size() > prefix.size() && lower(value.substr(0, prefix.size())) == prefix) {
+        if (had_prefix) *had_prefix = true;
+        return value.substr(prefix.size());
+    }
+    return value;
+}
+
+// A stage label (not an integer): the shared labels, plus movement time as
+// Wake.
+std::optional<Stage> plain_label(std::string_view value) {
+    const std::string v = lower(value);
+    if (v == "m" || v == "mt" || v == "movement" || v == "movement time") return Stage::Wake;
+    return parse_stage_label(v);
+}
+
+bool has_letter(std::string_view value) {
+    for (unsigned char c : value)
+        if (std::isalpha(c)) return true;
+    return false;
+}
+
 std::vector<std::string_view> split_csv_simple(std::string_view line) {
     std::vector<std::string_view> out;
     std::size_t from = 0;
@@ -75,6 +131,20 @@ std::optional<long> parse_integer(std::string_view v) {
     return x;
 }
 
+// R&K stage numbers in files whose other labels are letters.
+std::optional<Stage> rk_integer(long x) {
+    switch (x) {
+        case 0: return Stage::Wake;
+        case 1: return Stage::N1;
+        case 2: return Stage::N2;
+        case 3:
+        case 4: return Stage::Deep;
+        case -1:
+        case -2: return Stage::Unscored;  // as in YASA's codes, where both conventions agree
+        default: return std::nullopt;
+    }
+}
+
 std::optional<Stage> yasa_integer(long x) {
     switch (x) {
         case 0: return Stage::Wake;
@@ -92,18 +162,22 @@ class HypnogramTextImporter final : public Importer {
 public:
     std::string_view id() const override { return "hypnogram"; }
     std::string_view description() const override {
-        return "plain hypnogram: one stage per line (W/N1/N2/N3/R/L/A/?, or integers, YASA's 0-4 by "
-               "default) or a CSV column named stage/hypnogram; # comments";
+        return "plain hypnogram: one stage per line (W/N1/N2/N3/R/L/A/?, M movement = Wake; integers are "
+               "YASA's 0-4, but R&K stages 1-4 (4 = N3) beside letter labels) or a CSV column named "
+               "stage/hypnogram; # comments; LF, CRLF or CR line ends";
     }
     std::string_view recognition() const override {
         return "text whose first non-comment line and at least 80% of the next 200 are stage labels or "
                "integers, or a CSV whose header has a stage/hypnogram column";
     }
 
-    bool recognises(std::string_view name, std::string_view head) const override {
+    bool recognises(std::string_view name, std::string_view head_bytes) const override {
+        const bool cut = head_bytes.size() == 64 * 1024;
+        const std::string unified = unify_line_ends(head_bytes);
+        std::string_view head = unified;
         // Judge on whole lines of the head only.
         const std::size_t last_nl = head.rfind('\n');
-        if (last_nl != std::string_view::npos && head.size() == 64 * 1024) head = head.substr(0, last_nl);
+        if (last_nl != std::string_view::npos && cut) head = head.substr(0, last_nl);
         std::size_t pos = 0;
         int checked = 0, good = 0;
         bool csv = false;
@@ -124,7 +198,8 @@ public:
                 if (c < 0x20 && c != '\t') return false;
             // Mostly stages (a damaged line is then reported by read() with its
             // number), and the first value must be one.
-            const bool ok = parse_stage_label(line) || parse_integer(line);
+            const std::string_view value = strip_edf_prefix(line);
+            const bool ok = plain_label(value) || parse_integer(value);
             if (!ok && checked == 0) return false;
             good += ok;
             ++checked;
@@ -134,7 +209,7 @@ public:
 
     void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,
               ImportBatch& out) const override {
-        const std::string text = read_all(source);
+        const std::string text = unify_line_ends(read_all(source));
         std::string start_text = options.start;
         std::int32_t epoch = options.epoch_s;
         std::string source_name = "hypnogram";
@@ -142,29 +217,17 @@ public:
             Stage stage;
             std::uint32_t line;
         };
-        std::vector<Epoch> epochs;
+        // Values are mapped once all are read: whether digits are YASA codes
+        // or R&K stages depends on whether any label is made of letters.
+        struct Value {
+            std::string text;
+            std::uint32_t line;
+        };
+        std::vector<Value> values;
+        bool letters = false;
         auto add = [&](std::string_view value, std::uint32_t line_no) {
-            std::optional<Stage> stage;
-            if (auto x = parse_integer(value)) {
-                if (!options.integer_map.empty()) {
-                    auto it = options.integer_map.find(std::to_string(*x));
-                    if (it != options.integer_map.end()) stage = it->second;
-                } else {
-                    stage = yasa_integer(*x);
-                }
-                if (!stage)
-                    throw ParseError(display_name, line_no, "stage \"" + std::string(value) + "\"",
-                                     options.integer_map.empty()
-                                         ? "integer stage outside YASA's codes (0 W, 1 N1, 2 N2, 3 N3, 4 REM, -1/-2 "
-                                           "unscored); give a mapping with --stage-map"
-                                         : "integer stage not in --stage-map");
-            } else {
-                stage = parse_stage_label(value);
-                if (!stage)
-                    throw ParseError(display_name, line_no, "stage \"" + std::string(value) + "\"",
-                                     "not a stage label; expected W, N1, N2, N3, R, L, A or ?");
-            }
-            epochs.push_back(Epoch{*stage, line_no});
+            value = strip_edf_prefix(value, &letters);
+            values.push_back(Value{std::string(value), line_no});
         };
 
         // Comment headers anywhere; values one per line unless the first
@@ -228,6 +291,46 @@ public:
                 add(trim(row.fields[*column]), row.line);
             }
         }
+        for (const Value& v : values)
+            if (has_letter(v.text)) letters = true;
+        const bool rk = letters && options.integer_map.empty();
+        std::vector<Epoch> epochs;
+        epochs.reserve(values.size());
+        std::uint32_t first_rk_four = 0;
+        for (const Value& v : values) {
+            std::optional<Stage> stage;
+            if (auto x = parse_integer(v.text)) {
+                if (!options.integer_map.empty()) {
+                    auto it = options.integer_map.find(std::to_string(*x));
+                    if (it != options.integer_map.end()) stage = it->second;
+                } else if (rk) {
+                    stage = rk_integer(*x);
+                    if (*x == 4 && first_rk_four == 0) first_rk_four = v.line;
+                } else {
+                    stage = yasa_integer(*x);
+                }
+                if (!stage)
+                    throw ParseError(display_name, v.line, "stage \"" + v.text + "\"",
+                                     !options.integer_map.empty()
+                                         ? "integer stage not in --stage-map"
+                                     : rk ? "integer stage outside the R&K stages (1, 2, 3, 4; 0 W, -1/-2 unscored) "
+                                            "that digits mean beside letter labels; give a mapping with "
+                                            "--stage-map"
+                                          : "integer stage outside YASA's codes (0 W, 1 N1, 2 N2, 3 N3, 4 REM, "
+                                            "-1/-2 unscored); give a mapping with --stage-map");
+            } else {
+                stage = plain_label(v.text);
+                if (!stage)
+                    throw ParseError(display_name, v.line, "stage \"" + v.text + "\"",
+                                     "not a stage label; expected W, N1, N2, N3, R, L, A, M or ?");
+            }
+            epochs.push_back(Epoch{*stage, v.line});
+        }
+        if (first_rk_four != 0)
+            out.warnings.push_back(Warning{display_name, first_rk_four,
+                                           "digits beside letter labels read as R&K stages: 4 is stage 4 "
+                                           "(N3, deep), not YASA's REM; give --stage-map to read them "
+                                           "otherwise"});
         if (epochs.empty()) throw ParseError(display_name, 0, "", "no epochs: the hypnogram is empty");
         if (epoch <= 0) epoch = 30;
 

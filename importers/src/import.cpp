@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
@@ -23,6 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kHeadBytes = 64 * 1024;
+constexpr std::string_view kUnrecognised = "not a recognised format";
 
 class FileSource final : public ByteSource {
 public:
@@ -122,6 +125,30 @@ std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Why no importer reads a file: the first importer that knows the file's
+// kind says so (a Withings heart-rate file), else the generic reason.
+std::string unrecognised_reason(std::string_view name, std::string_view head) {
+    for (const Importer* imp : registry()) {
+        std::string why = imp->declines(name, head);
+        if (!why.empty()) return why;
+    }
+    return std::string(kUnrecognised);
+}
+
+// The detail of the error for a folder or zip in which nothing was read.
+std::string nothing_recognised(const std::string& what, const std::vector<SkippedFile>& skipped) {
+    if (skipped.empty()) return "no files in this " + what + " (see `sleeparch formats` for what sleeparch reads)";
+    constexpr std::size_t kListed = 10;
+    std::string m = "no file in this " + what + " is a format sleeparch reads (see `sleeparch formats`); skipped " +
+                    std::to_string(skipped.size()) + (skipped.size() == 1 ? " file: " : " files: ");
+    for (std::size_t i = 0; i < skipped.size() && i < kListed; ++i) {
+        if (i) m += "; ";
+        m += skipped[i].name + " (" + skipped[i].reason + ")";
+    }
+    if (skipped.size() > kListed) m += "; and " + std::to_string(skipped.size() - kListed) + " more";
+    return m;
+}
+
 class Walker {
 public:
     Walker(const ImportOptions& options, ImportReport* report, std::string_view forced)
@@ -133,10 +160,20 @@ public:
         std::error_code ec;
         const fs::file_status st = fs::status(p, ec);
         if (ec || !fs::exists(st)) throw IoError(p, "no such file or directory");
+        const std::size_t imported_before = imported_count_, skipped_before = skipped_.size();
+        std::string container;
         if (fs::is_directory(st)) {
             folder(p);
-        } else {
-            file(p, true);
+            container = "folder";
+        } else if (file(p, true)) {
+            container = "zip archive";
+        }
+        // A folder or zip given by the user that yields nothing is a mistake
+        // (the wrong folder, an export of another kind), not an empty result.
+        if (!container.empty() && imported_count_ == imported_before) {
+            const std::vector<SkippedFile> here(skipped_.begin() + static_cast<std::ptrdiff_t>(skipped_before),
+                                                skipped_.end());
+            throw ParseError(p, 0, "", nothing_recognised(container, here));
         }
     }
 
@@ -144,11 +181,15 @@ private:
     const ImportOptions& options_;
     ImportReport* report_;
     std::string_view forced_;
+    std::vector<SkippedFile> skipped_;
+    std::size_t imported_count_ = 0;
 
     void skip(const std::string& name, const std::string& why) {
+        skipped_.push_back({name, why});
         if (report_) report_->skipped.push_back({name, why});
     }
     void imported(const std::string& name, const Importer& imp) {
+        ++imported_count_;
         if (report_) report_->imported.emplace_back(name, std::string(imp.id()));
     }
 
@@ -169,7 +210,8 @@ private:
         for (const std::string& f : files) file(f, false);
     }
 
-    void file(const std::string& p, bool given) {
+    // Returns true when the file was a zip archive (walked as a container).
+    bool file(const std::string& p, bool given) {
         std::string head;
         {
             FileSource src(p);
@@ -178,22 +220,28 @@ private:
         if (head.empty()) {
             if (given) throw ParseError(p, 0, "", "file is empty");
             skip(p, "empty file");
-            return;
+            return false;
         }
         if (looks_like_zip(head) && forced_.empty()) {
             archive(p);
-            return;
+            return true;
         }
-        const Importer* imp = detect(base_name(p), head, forced_);
+        const std::string name = base_name(p);
+        const Importer* imp = detect(name, head, forced_);
         if (!imp) {
-            if (given)
-                throw ParseError(p, 0, "", "not a format sleeparch reads (see `sleeparch formats`)");
-            skip(p, "not a recognised format");
-            return;
+            std::string why = unrecognised_reason(name, head);
+            if (given) {
+                throw ParseError(p, 0, "",
+                                 "not a format sleeparch reads (see `sleeparch formats`)" +
+                                     (why == kUnrecognised ? std::string() : ": " + why));
+            }
+            skip(p, why);
+            return false;
         }
         FileSource src(p);
         imp->read(src, p, options_, batch);
         imported(p, *imp);
+        return false;
     }
 
     void archive(const std::string& p) {
@@ -238,7 +286,7 @@ private:
             }
             const Importer* imp = detect(base_name(name), head, forced_);
             if (!imp) {
-                skip(display, "not a recognised format");
+                skip(display, unrecognised_reason(base_name(name), head));
                 continue;
             }
             // Large entries are inflated on a second thread while the importer parses.
@@ -275,8 +323,14 @@ ImportBatch import_buffer(std::string_view content, const std::string& display_n
     ImportBatch batch;
     if (content.empty()) throw ParseError(display_name, 0, "", "file is empty");
     const std::string_view head = content.substr(0, kHeadBytes);
-    const Importer* imp = detect(base_name(display_name), head, forced_format);
-    if (!imp) throw ParseError(display_name, 0, "", "not a format sleeparch reads (see `sleeparch formats`)");
+    const std::string name = base_name(display_name);
+    const Importer* imp = detect(name, head, forced_format);
+    if (!imp) {
+        const std::string why = unrecognised_reason(name, head);
+        throw ParseError(display_name, 0, "",
+                         "not a format sleeparch reads (see `sleeparch formats`)" +
+                             (why == kUnrecognised ? std::string() : ": " + why));
+    }
     MemorySource src(content);
     imp->read(src, display_name, options, batch);
     return batch;

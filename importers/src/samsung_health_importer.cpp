@@ -2,12 +2,17 @@
 //
 // Line 1 is metadata (`com.samsung.health.sleep_stage,<version>,<count>`),
 // line 2 the header (`create_sh_ver,start_time,sleep_id,...,stage,
-// time_offset,deviceuuid,pkg_name,end_time,datauuid`); every data row ends
-// with an extra trailing comma, which is dropped. Column names are matched
-// with or without a `com.samsung.health.sleep_stage.` style prefix.
+// time_offset,deviceuuid,pkg_name,end_time,datauuid`), sometimes with a byte
+// order mark of its own; every data row ends with an extra trailing comma,
+// which is dropped. Column names are matched with or without a
+// `com.samsung.health.sleep_stage.` style prefix.
 //
 // Stages: 40001 awake, 40002 light, 40003 deep, 40004 REM; anything else is
-// a ParseError. Rows are grouped into sessions by `sleep_id`. `pkg_name` is
+// a ParseError. Rows are grouped into sessions by `sleep_id`, which is the
+// `datauuid` of the session's row in `com.samsung.shealth.sleep.*.csv`; the
+// stage rows alone make the hypnogram, so that sessions file is skipped with
+// that reason. A row's own `datauuid` is its record id. Rows without a
+// sleep_id are grouped by gaps (METRICS.md §1.3), with a warning. `pkg_name` is
 // the writing app and becomes the source name, so Samsung Health's own rows
 // (com.sec.android.app.shealth) and another app's rows in the same file
 // (Sleep as Android, com.urbandroid.sleep) are different sources;
@@ -16,8 +21,10 @@
 // Times: the export's `start_time`/`end_time` are read as UTC and
 // `time_offset` ("UTC+0200") as the offset in force. That they are UTC is
 // reported but not confirmed, so a time stamp that carries its own offset is
-// honoured; both "2021-03-02 23:10:00.000" and "2021-03-02T23:10:00" forms
-// are accepted.
+// honoured, and a note (--verbose) shows the first bedtime as read, for the
+// user to check against what they remember; both "2021-03-02 23:10:00.000"
+// and "2021-03-02T23:10:00" forms are accepted.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,11 +44,14 @@ namespace sleeparch::importers {
 namespace {
 
 constexpr std::string_view kMetadataPrefix = "com.samsung.health.sleep_stage";
+// Metadata lines of the sessions file, whose datauuid is the stages' sleep_id.
+constexpr std::array<std::string_view, 2> kSessionPrefixes = {"com.samsung.shealth.sleep,",
+                                                              "com.samsung.health.sleep,"};
 
 // Header names as the export writes them, possibly prefixed with the data
 // type ("com.samsung.health.sleep_stage.start_time").
 std::string column_name(std::string_view header_cell) {
-    std::string_view name = trim(header_cell);
+    std::string_view name = trim(strip_bom(trim(header_cell)));
     std::size_t dot = name.rfind('.');
     if (dot != std::string_view::npos) name = name.substr(dot + 1);
     return std::string(name);
@@ -62,13 +72,24 @@ public:
         return "Samsung Health sleep stages (com.samsung.health.sleep_stage.*.csv)";
     }
     std::string_view recognition() const override {
-        return "CSV whose first line starts with com.samsung.health.sleep_stage,";
+        return "CSV whose first line starts with com.samsung.health.sleep_stage, (the sessions file "
+               "com.samsung.shealth.sleep.*.csv is skipped: its datauuid is the stages' sleep_id)";
     }
     bool recognises(std::string_view name, std::string_view head) const override {
         std::string_view line = first_line(head);
         return line.size() > kMetadataPrefix.size() &&
                line.substr(0, kMetadataPrefix.size()) == kMetadataPrefix &&
                line[kMetadataPrefix.size()] == ',';
+    }
+    std::string declines(std::string_view name, std::string_view head) const override {
+        const std::string_view line = first_line(head);
+        for (std::string_view prefix : kSessionPrefixes) {
+            if (line.starts_with(prefix)) {
+                return "Samsung Health sleep sessions: the hypnogram is read from "
+                       "com.samsung.health.sleep_stage.*.csv, whose sleep_id is this file's datauuid";
+            }
+        }
+        return {};
     }
 
     void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,
@@ -113,6 +134,15 @@ public:
         std::map<std::tuple<std::string, std::string, std::string>, int> sources;
         const std::optional<TimeZone> tz = TimeZone::from_options(options);
         bool warned_offset = false;
+        std::uint32_t rows_without_session = 0, first_without_session = 0;
+        // The earliest stage row, for the note on how times were read.
+        struct Sample {
+            UtcSeconds start = 0;
+            std::int32_t offset = 0;
+            std::uint32_t line = 0;
+            std::string start_text, offset_text;
+        };
+        std::optional<Sample> earliest;
         CsvRecord row;
         while (csv.next(row)) {
             std::vector<std::string>& f = row.fields;
@@ -172,6 +202,11 @@ public:
                 warned_offset = true;
             }
 
+            if ((!earliest || start < earliest->start) && !parse_iso_datetime(cell(c_start)).has_offset) {
+                earliest = Sample{start, offset, row.line, std::string(cell(c_start)), std::string(offset_text)};
+            }
+            if (cell(c_sleep_id).empty() && rows_without_session++ == 0) first_without_session = row.line;
+
             UtcSeconds created = 0;
             if (c_created && !cell(c_created).empty()) {
                 ParsedTime t = parse_iso_datetime(cell(c_created));
@@ -203,6 +238,22 @@ public:
             r.line = row.line;
             r.id = std::string(cell(c_uuid));
             out.records.push_back(std::move(r));
+        }
+        if (rows_without_session > 0) {
+            out.warnings.push_back(Warning{display_name, first_without_session,
+                                           std::to_string(rows_without_session) + " row" +
+                                               (rows_without_session == 1 ? "" : "s") +
+                                               " without sleep_id: grouped into sessions by gaps"});
+        }
+        if (earliest) {
+            out.notes.push_back(Warning{
+                display_name, earliest->line,
+                "start_time read as UTC (reported for this export, not confirmed): " +
+                    quote_for_message(earliest->start_text) +
+                    (earliest->offset_text.empty() ? std::string()
+                                                   : " with time_offset " + quote_for_message(earliest->offset_text)) +
+                    " is the local bedtime " + format_local_iso(earliest->start, earliest->offset) +
+                    "; if your bedtimes look shifted by the offset, the file holds local times"});
         }
     }
 };

@@ -11,6 +11,14 @@
 // offset. Epochs are deduplicated here (the same epoch with the same state
 // from two rows counts once) so that overlapping rows never double count.
 //
+// An account export holds about 25 `raw_*.csv` files under that same header
+// (heart rate `raw_bed_hr.csv` with values 40-120, steps, location, ...);
+// only `raw_*_sleep-state.csv` holds sleep states. So a file under the header
+// is read when its name is `raw_<device>_sleep-state*.csv`; another `raw_*`
+// name is skipped by name; any other name (a renamed file, a test buffer) is
+// read only when every value in its first 64 KiB is a state 0-3. Skipped
+// files are listed with the reason (`declines`, shown by --verbose).
+//
 // `sleep.csv`: one row per night with the in-bed window and stage totals in
 // seconds under a localised header (German `von,bis,"leicht (s)","tief (s)",
 // "rem (s)","wach (s)"` and English `from,to,"light (s)","deep (s)","rem (s)",
@@ -18,7 +26,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cctype>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -45,6 +55,73 @@ std::string device_from_name(std::string_view name) {
     std::size_t end = name.find(marker, prefix.size());
     if (end == std::string_view::npos || end == prefix.size()) return {};
     return std::string(name.substr(prefix.size(), end - prefix.size()));
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+bool is_raw_header(std::string_view head) {
+    std::string_view line = first_line(head);
+    return line == "start,duration,value" || line == "\"start\",\"duration\",\"value\"";
+}
+
+// Names the export gives its raw series: raw_<device>_<series>.csv.
+bool is_raw_name(std::string_view name) {
+    const std::string n = lower_ascii(name);
+    return n.starts_with("raw_") && n.ends_with(".csv");
+}
+
+bool is_sleep_state_name(std::string_view name) {
+    const std::string n = lower_ascii(name);
+    return n.find("sleep-state") != std::string::npos || n.find("sleep_state") != std::string::npos;
+}
+
+struct OutOfRange {
+    std::string value;
+    std::uint32_t line = 0;
+};
+
+// The first value in the head's whole rows that is not a sleep state 0-3
+// (an integer outside the range, a decimal, anything else), if any. Never
+// throws: a row the head cuts or a quoting defect ends the scan, and read()
+// reports such defects with their line.
+std::optional<OutOfRange> first_non_state_value(std::string_view head) {
+    const std::size_t last_nl = head.rfind('\n');
+    if (last_nl == std::string_view::npos) return std::nullopt;
+    head = head.substr(0, last_nl + 1);
+    try {
+        CsvReader csv(head, "");
+        CsvRecord row;
+        if (!csv.next(row)) return std::nullopt;
+        const auto c_value = find_column(row.fields, "value");
+        if (!c_value) return std::nullopt;
+        while (csv.next(row)) {
+            if (*c_value >= row.fields.size()) continue;
+            std::string_view cell = row.fields[*c_value];
+            std::size_t i = 0;
+            while (i < cell.size()) {
+                const char c = cell[i];
+                if (c == '[' || c == ']' || c == ',' || c == ' ' || c == '\t') {
+                    ++i;
+                    continue;
+                }
+                std::size_t j = i;
+                while (j < cell.size() && cell[j] != ',' && cell[j] != ']' && cell[j] != ' ') ++j;
+                const std::string_view token = cell.substr(i, j - i);
+                std::int64_t v = -1;
+                auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+                if (ec != std::errc() || ptr != token.data() + token.size() || v < 0 || v > 3) {
+                    return OutOfRange{std::string(token.substr(0, 20)), row.line};
+                }
+                i = j;
+            }
+        }
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
 }
 
 std::string base_name(const std::string& display_name) {
@@ -162,11 +239,26 @@ public:
                "deep/REM";
     }
     std::string_view recognition() const override {
-        return "CSV whose header is start,duration,value";
+        return "CSV whose header is start,duration,value, named raw_<device>_sleep-state.csv or (another "
+               "name, not raw_*) with only states 0-3; the export's other raw_*.csv series are skipped";
     }
     bool recognises(std::string_view name, std::string_view head) const override {
-        std::string_view line = first_line(head);
-        return line == "start,duration,value" || line == "\"start\",\"duration\",\"value\"";
+        if (!is_raw_header(head)) return false;
+        if (is_raw_name(name)) return is_sleep_state_name(name);
+        return !first_non_state_value(head);
+    }
+    std::string declines(std::string_view name, std::string_view head) const override {
+        if (!is_raw_header(head)) return {};
+        if (is_raw_name(name)) {
+            if (is_sleep_state_name(name)) return {};
+            return "a Withings raw data series, not sleep states (only raw_<device>_sleep-state.csv files "
+                   "hold them)";
+        }
+        const auto bad = first_non_state_value(head);
+        if (!bad) return {};
+        return "start,duration,value file whose values are not Withings sleep states 0-3 (" + bad->value +
+               " on line " + std::to_string(bad->line) +
+               "): heart rate, steps or another raw series";
     }
 
     void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,

@@ -208,6 +208,143 @@ TEST(Assembly, StatedSessionsAreKeptEvenWhenClose) {
     EXPECT_TRUE(r.nights[1].is_nap);
 }
 
+// METRICS.md §1.7: the format's own main/nap flag decides over the
+// longest-TST rule.
+TEST(Assembly, StatedNapIsNeverTheMainSleepEvenAlone) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    Record nap = stage_record(kT0, 900, 940, Stage::Light);  // 13:00-13:40Z, the only session of 03-02
+    nap.session = "log1";
+    nap.sleep_kind = SleepKind::Nap;
+    b.records.push_back(nap);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    // Without the flag the same session is the date's main sleep.
+    b.records[0].sleep_kind = SleepKind::Unstated;
+    r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_FALSE(r.nights[0].is_nap);
+}
+
+TEST(Assembly, StatedMainSleepBeatsALongerSessionWithoutAFlag) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    Record night = stage_record(kT0, 0, 300, Stage::Light);  // 22:00-03:00Z, TST 300
+    night.session = "main";
+    night.sleep_kind = SleepKind::Main;
+    Record other = stage_record(kT0, 600, 1000, Stage::Light);  // 08:00-14:40Z, TST 400, no flag
+    other.session = "other";
+    b.records.push_back(night);
+    b.records.push_back(other);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_EQ(r.nights[0].label_date, r.nights[1].label_date);
+    EXPECT_FALSE(r.nights[0].is_nap);
+    EXPECT_TRUE(r.nights[1].is_nap);
+    // Two sessions flagged main on one date: the longer is the main sleep,
+    // so a date never has two.
+    b.records[1].sleep_kind = SleepKind::Main;
+    r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    EXPECT_FALSE(r.nights[1].is_nap);
+}
+
+TEST(Assembly, StatedFlagOnSummaryOnlyNightsAndConflictingCopies) {
+    ImportBatch b = batch_with_sources({"fitbit"});
+    SummaryRecord s;
+    s.start = kT0 + 900 * 60;
+    s.end = kT0 + 940 * 60;
+    s.totals.asleep_unstaged_min = 35;
+    s.sleep_kind = SleepKind::Nap;
+    b.summaries.push_back(s);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    // One log arriving twice, flagged main in one copy and nap in the other:
+    // main sleep wins, whichever copy comes first.
+    for (bool main_first : {true, false}) {
+        ImportBatch c = batch_with_sources({"fitbit"});
+        Record a = stage_record(kT0, 0, 300, Stage::Light);
+        a.session = "41314291715";
+        Record d = a;
+        a.sleep_kind = main_first ? SleepKind::Main : SleepKind::Nap;
+        d.sleep_kind = main_first ? SleepKind::Nap : SleepKind::Main;
+        c.records.push_back(a);
+        c.records.push_back(d);
+        r = assemble_nights(c);
+        ASSERT_EQ(r.nights.size(), 1u);
+        EXPECT_FALSE(r.nights[0].is_nap) << main_first;
+    }
+}
+
+// A night that arrives more than once from one source (formats or algorithm
+// versions of one vendor) is kept once, whole: the newest version.
+TEST(Assembly, CopiesOfANightFromOneSourceKeepTheNewestVersion) {
+    ImportBatch b;
+    b.add_file("test");
+    auto source = [&](const char* format, const char* version) {
+        Source s{format, "Band", "", version};
+        s.vendor = "band";
+        return b.add_source(s);
+    };
+    const int legacy = source("band_json", ""), v2 = source("band_csv", "v2"), v10 = source("band_csv", "v10");
+    auto session = [&](int src, double start, double end, Stage stage, const char* id) {
+        Record r = stage_record(kT0, start, end, stage, src);
+        r.session = id;
+        b.records.push_back(r);
+    };
+    session(legacy, 0, 480, Stage::Light, "1");
+    session(v2, 5, 470, Stage::Deep, "1");  // the same id in another format says nothing
+    session(v10, 10, 400, Stage::REM, "2");
+    session(v2, 900, 940, Stage::Light, "3");  // a nap only v2 has
+    AssemblyResult r = assemble_nights(b);
+    EXPECT_EQ(r.stats.copies_dropped, 2u);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_EQ(r.nights[0].source.version, "v10");  // v10 is newer than v2 (natural order)
+    const NightMetrics m = compute_metrics(r.nights[0]);
+    EXPECT_DOUBLE_EQ(m.rem_min, 390);  // one copy whole, never a mix
+    EXPECT_DOUBLE_EQ(m.light_min, 0);
+    EXPECT_DOUBLE_EQ(m.deep_min, 0);
+    EXPECT_TRUE(r.nights[1].is_nap);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_EQ(r.warnings[0].message,
+              "2 copies of nights that Band (band_csv) gives more than once dropped: each night keeps one copy, "
+              "the newest algorithm version (a copy without a version, such as Fitbit's legacy JSON, counts as the "
+              "oldest)");
+}
+
+TEST(Assembly, OverlappingSessionsOfOneFormatAndVersionAreNotCopies) {
+    // Plain hypnogram files share a placeholder source and may overlap.
+    ImportBatch b = batch_with_sources({"hypnogram"});
+    Record a = stage_record(kT0, 0, 300, Stage::N2);
+    a.session = "a.txt";
+    Record c = stage_record(kT0, 10, 200, Stage::N2);
+    c.session = "b.txt";
+    b.records.push_back(a);
+    b.records.push_back(c);
+    const AssemblyResult r = assemble_nights(b);
+    EXPECT_EQ(r.stats.copies_dropped, 0u);
+    EXPECT_EQ(r.nights.size(), 2u);
+}
+
+// Sessions that only touch are not copies (less than half of the shorter).
+TEST(Assembly, SessionsOverlappingLittleAreNotCopies) {
+    ImportBatch b;
+    b.add_file("test");
+    Source s1{"band_json", "Band", "", ""}, s2{"band_csv", "Band", "", "v1"};
+    s1.vendor = s2.vendor = "band";
+    const int a = b.add_source(s1), c = b.add_source(s2);
+    Record x = stage_record(kT0, 0, 300, Stage::Light, a);
+    x.session = "x";
+    Record y = stage_record(kT0, 250, 900, Stage::Light, c);
+    y.session = "y";
+    b.records.push_back(x);
+    b.records.push_back(y);
+    const AssemblyResult r = assemble_nights(b);
+    EXPECT_EQ(r.stats.copies_dropped, 0u);
+    EXPECT_EQ(r.nights.size(), 2u);
+}
+
 TEST(Assembly, SummaryOnlyNightsCompeteWithHypnograms) {
     ImportBatch b = batch_with_sources({"watch", "garmin"});
     b.records.push_back(stage_record(kT0, 0, 300, Stage::Light, 0));

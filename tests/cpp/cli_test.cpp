@@ -168,7 +168,7 @@ TEST_F(Cli, OutputFileIsWrittenWholeAndNotOnError) {
     const auto out2 = tmp.path() / "never.json";
     r = run_cli({"nights", good.string(), bad.string(), "-o", out2.string()});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err, "sleeparch: " + bad.string() + ":6: stage \"banana\": not a stage label; expected W, N1, N2, N3, R, L, A or ?\n");
+    EXPECT_EQ(r.err, "sleeparch: " + bad.string() + ":6: stage \"banana\": not a stage label; expected W, N1, N2, N3, R, L, A, M or ?\n");
     EXPECT_FALSE(std::filesystem::exists(out2));
     for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
         EXPECT_EQ(e.path().filename().string().find(".never"), std::string::npos) << "temporary file left behind";
@@ -213,6 +213,66 @@ TEST_F(Cli, FoldersAreWalkedAndSkipsListed) {
     EXPECT_NE(r.err.find("skipped " + (tmp.path() / "a/notes.md").string() + ": not a recognised format"),
               std::string::npos)
         << r.err;
+}
+
+TEST_F(Cli, FolderWithNothingRecognisedExitsOneListingTheSkips) {
+    TempDir tmp;
+    tmp.write("e/notes.md", "# My sleep\nsome words here\n");
+    tmp.write("e/raw_bed_hr.csv", "start,duration,value\n2024-03-01T23:30:00+01:00,\"[60,60]\",\"[65,62]\"\n");
+    tmp.write("e/empty.txt", "");
+    const std::string dir = (tmp.path() / "e").string();
+    auto r = run_cli({"nights", dir});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "sleeparch: " + dir +
+                         ": no file in this folder is a format sleeparch reads (see `sleeparch formats`); skipped 3 "
+                         "files: " +
+                         dir + "/empty.txt (empty file); " + dir + "/notes.md (not a recognised format); " + dir +
+                         "/raw_bed_hr.csv (a Withings raw data series, not sleep states (only "
+                         "raw_<device>_sleep-state.csv files hold them))\n");
+    tmp.write("empty_dir/.keep", "");
+    r = run_cli({"nights", (tmp.path() / "empty_dir").string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "sleeparch: " + (tmp.path() / "empty_dir").string() +
+                         ": no files in this folder (see `sleeparch formats` for what sleeparch reads)\n");
+    // With one recognised file the folder works, and --verbose lists the skips with their reasons.
+    tmp.write("e/n1.txt", "# start: 2024-03-01T23:00:00Z\nW\nN2\nN2\nR\nW\n");
+    r = run_cli({"nights", dir, "--format", "json", "--verbose"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).size(), 1u);
+    EXPECT_NE(r.err.find("skipped " + dir +
+                         "/raw_bed_hr.csv: a Withings raw data series, not sleep states (only "
+                         "raw_<device>_sleep-state.csv files hold them)\n"),
+              std::string::npos)
+        << r.err;
+}
+
+TEST_F(Cli, WithingsExportFolderGivesItsNight) {
+    const std::string dir = (sleeparch::testing::source_dir() / "tests/fixtures/withings_export").string();
+    const auto r = run_cli({"nights", dir, "--format", "json", "--verbose"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 1u);
+    EXPECT_EQ(j[0]["date"], "2024-03-02");
+    EXPECT_DOUBLE_EQ(j[0]["tst_min"].get<double>(), 15);
+    EXPECT_DOUBLE_EQ(j[0]["deep_min"].get<double>(), 6);
+    EXPECT_NE(r.err.find("skipped " + dir + "/raw_tracker_steps.csv: a Withings raw data series"), std::string::npos)
+        << r.err;
+}
+
+TEST_F(Cli, VerboseShowsTheSamsungBedtimeNote) {
+    const std::string fixture =
+        (sleeparch::testing::source_dir() / "tests/fixtures/samsung_health/com.samsung.health.sleep_stage.20210305101500.csv")
+            .string();
+    auto r = run_cli({"nights", fixture, "--verbose"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("note: " + fixture +
+                         ":3: start_time read as UTC (reported for this export, not confirmed): \"2021-03-02 "
+                         "21:10:00.000\" with time_offset \"UTC+0200\" is the local bedtime 2021-03-02T23:10:00+02:00"),
+              std::string::npos)
+        << r.err;
+    r = run_cli({"nights", fixture});
+    EXPECT_EQ(r.err.find("note: " + fixture), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, SummaryReportsRegularity) {

@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -113,6 +115,84 @@ TEST(FitbitImporter, SampleNapAndMainSleepOnOneDate) {
     EXPECT_FALSE(main->is_nap);
     EXPECT_TRUE(nap->is_nap);
     EXPECT_EQ(main->label_date, nap->label_date);
+}
+
+// The same log as fitbit_sleep_response_1_item.json flagged not-main: alone
+// it is a nap, though it is the only log of its date (METRICS.md §1.7).
+TEST(FitbitImporter, SampleNotMainSleepIsANapEvenAlone) {
+    auto path = st::sample("fitbit/fitbit_sleep_response_no_main_sleep_item.json");
+    if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+    ImportBatch batch = sleeparch::importers::import_paths({path.string()}, ImportOptions{});
+    for (const sleeparch::Record& r : batch.records) EXPECT_EQ(r.sleep_kind, sleeparch::SleepKind::Nap);
+    sleeparch::AssemblyResult r = sleeparch::assemble_nights(batch);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_TRUE(r.nights[0].is_nap);
+    EXPECT_EQ(sleeparch::format_date(r.nights[0].label_date), "2023-05-13");
+    // Beside the main-sleep copy of the same log it is one night, the main sleep.
+    auto main_path = st::sample("fitbit/fitbit_sleep_response_1_item.json");
+    batch = sleeparch::importers::import_paths({path.string(), main_path.string()}, ImportOptions{});
+    r = sleeparch::assemble_nights(batch);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_FALSE(r.nights[0].is_nap);
+}
+
+// Takeout (`mainSleep`) and API (`isMainSleep`) flags, hypnogram and
+// summary-only logs: a flagged nap is a nap even alone on its date, a
+// flagged main sleep beats a longer log of its date, and a log without the
+// flag follows the longest-TST rule.
+TEST(FitbitImporter, MainSleepFlagDecides) {
+    const char* doc = R"([
+{"logId": 1, "dateOfSleep": "2024-05-01", "startTime": "2024-05-01T12:30:00.000",
+ "endTime": "2024-05-01T13:10:00.000", "type": "stages", "mainSleep": false,
+ "levels": {"data": [{"dateTime": "2024-05-01T12:30:00.000", "level": "light", "seconds": 2400}]}},
+{"logId": 2, "dateOfSleep": "2024-05-03", "startTime": "2024-05-02T23:00:00.000",
+ "endTime": "2024-05-03T03:00:00.000", "type": "stages", "mainSleep": true,
+ "levels": {"data": [{"dateTime": "2024-05-02T23:00:00.000", "level": "deep", "seconds": 14400}]}},
+{"logId": 3, "dateOfSleep": "2024-05-03", "startTime": "2024-05-03T08:00:00.000",
+ "endTime": "2024-05-03T14:00:00.000", "type": "stages", "mainSleep": false,
+ "levels": {"data": [{"dateTime": "2024-05-03T08:00:00.000", "level": "light", "seconds": 21600}]}},
+{"logId": 4, "dateOfSleep": "2024-05-04", "startTime": "2024-05-04T13:00:00.000",
+ "endTime": "2024-05-04T13:30:00.000", "logType": "manual", "minutesAsleep": 28, "mainSleep": false},
+{"logId": 5, "dateOfSleep": "2024-05-05", "startTime": "2024-05-05T14:00:00.000",
+ "endTime": "2024-05-05T14:20:00.000", "type": "stages",
+ "levels": {"data": [{"dateTime": "2024-05-05T14:00:00.000", "level": "light", "seconds": 1200}]}}
+])";
+    ImportOptions options;
+    options.tz_offset_min = 0;
+    for (bool api : {false, true}) {
+        SCOPED_TRACE(api ? "API shape" : "export shape");
+        std::string text = doc;
+        if (api) {
+            json j = json::parse(doc);
+            for (json& log : j) {
+                if (log.contains("mainSleep")) {
+                    log["isMainSleep"] = log["mainSleep"];
+                    log.erase("mainSleep");
+                }
+            }
+            text = json({{"sleep", j}}).dump();
+        }
+        ImportBatch batch = import_buffer(text, "s.json", options, "fitbit");
+        sleeparch::AssemblyResult r = sleeparch::assemble_nights(batch);
+        ASSERT_EQ(r.nights.size(), 5u);
+        std::map<std::string, bool> nap;
+        for (const Night& n : r.nights) nap[n.provenance.record_ids.front()] = n.is_nap;
+        EXPECT_TRUE(nap["1"]);   // alone on 2024-05-01, flagged false
+        EXPECT_FALSE(nap["2"]);  // flagged main, 240 min
+        EXPECT_TRUE(nap["3"]);   // 360 min, but flagged false
+        EXPECT_TRUE(nap["4"]);   // summary-only, flagged false
+        EXPECT_FALSE(nap["5"]);  // no flag: alone on its date, the main sleep
+    }
+    EXPECT_EQ(message_of(R"([{"logId": 7, "dateOfSleep": "2024-05-01", "startTime": "2024-05-01T12:30:00.000",
+      "endTime": "2024-05-01T13:10:00.000", "type": "stages", "mainSleep": true, "isMainSleep": false,
+      "levels": {"data": [{"dateTime": "2024-05-01T12:30:00.000", "level": "light", "seconds": 2400}]}}])",
+                         "s.json", options),
+              "s.json:record 1 (logId 7): isMainSleep: contradicts mainSleep");
+    EXPECT_EQ(message_of(R"([{"logId": 7, "dateOfSleep": "2024-05-01", "startTime": "2024-05-01T12:30:00.000",
+      "endTime": "2024-05-01T13:10:00.000", "type": "stages", "mainSleep": "no",
+      "levels": {"data": [{"dateTime": "2024-05-01T12:30:00.000", "level": "light", "seconds": 2400}]}}])",
+                         "s.json", options),
+              "s.json:record 1 (logId 7): mainSleep: expected true or false, got a string");
 }
 
 TEST(FitbitImporter, SampleClassicRestlessOption) {
@@ -318,9 +398,9 @@ TEST(FitbitImporter, FastAndCheckedPathsAgree) {
                 const auto& a = fast.records[i];
                 const auto& b = slow.records[i];
                 EXPECT_EQ(std::tie(a.start, a.end, a.kind, a.stage, a.utc_offset_min, a.source, a.session, a.layer,
-                                   a.file, a.line, a.id, a.epoch_s),
+                                   a.sleep_kind, a.file, a.line, a.id, a.epoch_s),
                           std::tie(b.start, b.end, b.kind, b.stage, b.utc_offset_min, b.source, b.session, b.layer,
-                                   b.file, b.line, b.id, b.epoch_s))
+                                   b.sleep_kind, b.file, b.line, b.id, b.epoch_s))
                     << i;
             }
             EXPECT_EQ(fast.sources, slow.sources);
@@ -491,7 +571,8 @@ TEST(FitbitCsvImporter, StagesAndSleepsAssembleIntoOneNight) {
     EXPECT_TRUE(batch.warnings.empty());
     ASSERT_EQ(batch.records.size(), 8u);
     EXPECT_EQ(batch.records[0].utc_offset_min, 330);
-    EXPECT_EQ(batch.records[0].session, "111");
+    EXPECT_EQ(batch.records[0].session, "111 @3");  // sleep_id within its algorithm version
+    EXPECT_EQ(batch.records[0].id, "111");
     EXPECT_EQ(batch.records[0].line, 2u);
     EXPECT_EQ(batch.sources[batch.records[0].source].device, "GOOGLE_FITBIT_AIR");
     EXPECT_EQ(batch.sources[batch.records[0].source].version, "3");
@@ -509,6 +590,88 @@ TEST(FitbitCsvImporter, StagesAndSleepsAssembleIntoOneNight) {
     EXPECT_DOUBLE_EQ(m.deep_min, 75.0);
     EXPECT_DOUBLE_EQ(m.rem_min, 130.0);
     EXPECT_DOUBLE_EQ(m.light_min, 205.0);
+}
+
+// --- a 2026 Takeout: JSON and CSVs are one source, one copy per night ---------
+
+const std::filesystem::path kTakeout2026 = "tests/fixtures/fitbit_takeout_2026/Takeout";
+
+ImportOptions utc_minus_4() {
+    ImportOptions options;
+    options.tz_offset_min = -240;
+    return options;
+}
+
+TEST(FitbitTakeout2026, EachNightOnceFromTheNewestAlgorithmVersion) {
+    sleeparch::importers::ImportReport report;
+    ImportBatch batch =
+        sleeparch::importers::import_paths({(st::source_dir() / kTakeout2026).string()}, utc_minus_4(), &report);
+    ASSERT_EQ(report.imported.size(), 3u);
+    // One account, one source, whichever file a night came from.
+    for (const sleeparch::Source& s : batch.sources) EXPECT_EQ(s.key(), batch.sources.front().key()) << s.label();
+    sleeparch::AssemblyResult r = sleeparch::assemble_nights(batch);
+    EXPECT_EQ(r.stats.copies_dropped, 3u);
+    ASSERT_EQ(r.nights.size(), 2u);
+    const Night& main = r.nights[0];
+    EXPECT_EQ(main.source.format, "fitbit_csv");
+    EXPECT_EQ(main.source.version, "sleep_session_v2");
+    EXPECT_FALSE(main.is_nap);
+    EXPECT_EQ(main.window_start, utc("2026-04-12T03:45:30Z"));
+    EXPECT_EQ(main.window_end, utc("2026-04-12T11:05:30Z"));
+    EXPECT_EQ(main.utc_offset_min, -240);
+    EXPECT_EQ(sleeparch::format_date(main.label_date), "2026-04-12");
+    sleeparch::NightMetrics m = sleeparch::compute_metrics(main);
+    EXPECT_DOUBLE_EQ(m.tib_min, 440);
+    EXPECT_DOUBLE_EQ(m.tst_min, 420);
+    EXPECT_DOUBLE_EQ(m.wake_min, 20);
+    EXPECT_DOUBLE_EQ(m.light_min, 250);
+    EXPECT_DOUBLE_EQ(m.deep_min, 60);
+    EXPECT_DOUBLE_EQ(m.rem_min, 110);
+    // The nap: only the JSON states the flag; the kept CSV copy takes it.
+    const Night& nap = r.nights[1];
+    EXPECT_EQ(nap.source.version, "sleep_session_v2");
+    EXPECT_TRUE(nap.is_nap);
+    EXPECT_DOUBLE_EQ(sleeparch::compute_metrics(nap).light_min, 40);
+    std::size_t copies_warnings = 0;
+    for (const auto& w : r.warnings) {
+        if (w.message.find("gives more than once") == std::string::npos) continue;
+        ++copies_warnings;
+        EXPECT_EQ(w.message,
+                  "3 copies of nights that Fitbit (fitbit_csv) gives more than once dropped: each night keeps one "
+                  "copy, the newest algorithm version (a copy without a version, such as Fitbit's legacy JSON, "
+                  "counts as the oldest)");
+    }
+    EXPECT_EQ(copies_warnings, 1u);
+}
+
+TEST(FitbitTakeout2026, LegacyJsonAloneAndOlderVersionsStillGiveTheirNights) {
+    const auto root = st::source_dir() / kTakeout2026 / "Fitbit";
+    // The JSON alone: its own two logs.
+    ImportBatch json_only =
+        sleeparch::importers::import_paths({(root / "Global Export Data").string()}, utc_minus_4());
+    sleeparch::AssemblyResult r = sleeparch::assemble_nights(json_only);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_EQ(r.stats.copies_dropped, 0u);
+    EXPECT_DOUBLE_EQ(sleeparch::compute_metrics(r.nights[0]).deep_min, 45);
+    EXPECT_TRUE(r.nights[1].is_nap);
+    // JSON and v1 only: v1 is newer than the version-less JSON.
+    const std::string stages = st::read_file(root / "Health Fitness Data_GoogleData/UserSleepStages_2026-04.csv");
+    std::string v1_only;
+    std::size_t pos = 0;
+    while (pos < stages.size()) {
+        std::size_t nl = stages.find('\n', pos);
+        const std::string line = stages.substr(pos, nl - pos + 1);
+        if (pos == 0 || line.find("sleep_session_v1") != std::string::npos) v1_only += line;
+        pos = nl + 1;
+    }
+    ImportBatch batch = json_only;
+    batch.append(import_buffer(v1_only, "UserSleepStages_2026-04.csv", utc_minus_4(), "fitbit_csv"));
+    r = sleeparch::assemble_nights(batch);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_EQ(r.stats.copies_dropped, 1u);
+    EXPECT_EQ(r.nights[0].source.version, "sleep_session_v1");
+    EXPECT_DOUBLE_EQ(sleeparch::compute_metrics(r.nights[0]).deep_min, 50);
+    EXPECT_EQ(r.nights[1].source.format, "fitbit");  // the nap has no CSV copy here
 }
 
 TEST(FitbitCsvImporter, RecognisesByHeader) {

@@ -86,7 +86,7 @@ TEST(HypnogramText, CsvColumnAndEpochOption) {
 }
 
 TEST(HypnogramText, ErrorsNameFileLineAndField) {
-    EXPECT_EQ(error_of("W\nN2\nN2\nN2\nX7\n", {}), "h.txt:5: stage \"X7\": not a stage label; expected W, N1, N2, N3, R, L, A or ?");
+    EXPECT_EQ(error_of("W\nN2\nN2\nN2\nX7\n", {}), "h.txt:5: stage \"X7\": not a stage label; expected W, N1, N2, N3, R, L, A, M or ?");
     EXPECT_EQ(error_of("0\n9\n"),
               "h.txt:2: stage \"9\": integer stage outside YASA's codes (0 W, 1 N1, 2 N2, 3 N3, 4 REM, -1/-2 unscored); "
               "give a mapping with --stage-map");
@@ -115,6 +115,113 @@ TEST(HypnogramText, RecognitionIsByContent) {
     EXPECT_FALSE(h->recognises("x.txt", "hello world\n"));
     EXPECT_FALSE(h->recognises("x.json", "{\"sleep\": []}"));
     EXPECT_FALSE(h->recognises("x.bin", std::string("W\n\x01\x02\n", 5)));
+}
+
+// tests/fixtures/hypnogram/rk_letters_digits_cr.txt (README there): an R&K
+// hypnogram with CR-only line ends; the answer is worked by hand.
+std::string rk_fixture() {
+    return sleeparch::testing::read_file(sleeparch::testing::source_dir() / "tests/fixtures/hypnogram/rk_letters_digits_cr.txt");
+}
+
+std::string with_line_ends(const std::string& cr_text, const std::string& end) {
+    std::string out;
+    for (char c : cr_text) {
+        if (c == '\r') out += end;
+        else out += c;
+    }
+    return out;
+}
+
+TEST(HypnogramText, RkDigitsBesideLettersAnyLineEndingKnownAnswer) {
+    const std::string cr = rk_fixture();
+    ASSERT_EQ(cr.find('\n'), std::string::npos) << "the fixture must keep its CR-only line ends";
+    for (const std::string end : {"\r", "\n", "\r\n"}) {
+        SCOPED_TRACE(end == "\r" ? "CR" : end == "\n" ? "LF" : "CRLF");
+        const std::string text = with_line_ends(cr, end);
+        // Recognised by content, not only when forced.
+        ImportBatch b = import_buffer(text, "SC4001E0-hypnogram.txt", {});
+        ASSERT_EQ(b.warnings.size(), 1u);
+        EXPECT_EQ(b.warnings[0].line, 102u);  // the first "4": 100 epochs after the header line
+        EXPECT_EQ(b.warnings[0].message,
+                  "digits beside letter labels read as R&K stages: 4 is stage 4 (N3, deep), not YASA's REM; give "
+                  "--stage-map to read them otherwise");
+        const auto nights = assemble_nights(b).nights;
+        ASSERT_EQ(nights.size(), 1u);
+        const Night& n = nights[0];
+        EXPECT_EQ(format_local_iso(n.window_start, n.utc_offset_min), "2024-03-01T23:00:00+01:00");
+        const NightMetrics m = compute_metrics(n);
+        EXPECT_DOUBLE_EQ(m.tib_min, 270.5);
+        EXPECT_DOUBLE_EQ(m.n1_min, 5);
+        EXPECT_DOUBLE_EQ(m.n2_min, 95);
+        EXPECT_DOUBLE_EQ(m.deep_min, 75);
+        EXPECT_DOUBLE_EQ(m.rem_min, 77.5);
+        EXPECT_DOUBLE_EQ(m.wake_min, 16);
+        EXPECT_DOUBLE_EQ(m.unscored_min, 2);
+        EXPECT_DOUBLE_EQ(m.tst_min, 252.5);
+        EXPECT_DOUBLE_EQ(m.sol_min, 10);
+        EXPECT_DOUBLE_EQ(m.awakenings, 1);
+        EXPECT_DOUBLE_EQ(m.waso_min, 1);  // the movement run
+    }
+}
+
+TEST(HypnogramText, IntegerOnlyFilesKeepYasaCodesAndAMapOverridesRk) {
+    // The same digits without letters: YASA's 4 = REM.
+    auto nights = nights_of("0\n2\n3\n4\n4\n0\n");
+    NightMetrics m = compute_metrics(nights.at(0));
+    EXPECT_DOUBLE_EQ(m.deep_min, 0.5);
+    EXPECT_DOUBLE_EQ(m.rem_min, 1);
+    // Beside a letter: R&K, 4 = N3.
+    nights = nights_of("W\n2\n3\n4\n4\nW\n");
+    m = compute_metrics(nights.at(0));
+    EXPECT_DOUBLE_EQ(m.deep_min, 1.5);
+    EXPECT_DOUBLE_EQ(m.rem_min, 0);
+    // An explicit --stage-map wins over both conventions.
+    ImportOptions opts;
+    opts.integer_map = {{"2", Stage::N2}, {"3", Stage::Deep}, {"4", Stage::REM}};
+    nights = nights_of("W\n2\n3\n4\n4\nW\n", opts);
+    m = compute_metrics(nights.at(0));
+    EXPECT_DOUBLE_EQ(m.rem_min, 1);
+    // Digits outside R&K's stages beside letters name the convention.
+    EXPECT_EQ(error_of("W\n2\n5\n"),
+              "h.txt:3: stage \"5\": integer stage outside the R&K stages (1, 2, 3, 4; 0 W, -1/-2 unscored) that digits "
+              "mean beside letter labels; give a mapping with --stage-map");
+    EXPECT_DOUBLE_EQ(compute_metrics(nights_of("W\n2\n-1\n2\nW\n").at(0)).unscored_min, 0.5);
+}
+
+TEST(HypnogramText, MovementIsWakeAndEdfAnnotationTextIsRead) {
+    ImportOptions opts;
+    opts.start = "2024-03-01T23:00:00Z";
+    auto nights = nights_of("Sleep stage W\nSleep stage 1\nSleep stage 4\nMovement time\nSleep stage R\nMT\nm\n"
+                            "Sleep stage ?\n",
+                            opts);
+    ASSERT_EQ(nights.size(), 1u);
+    const NightMetrics m = compute_metrics(nights[0]);
+    EXPECT_DOUBLE_EQ(m.n1_min, 0.5);
+    EXPECT_DOUBLE_EQ(m.deep_min, 0.5);  // "Sleep stage 4": R&K
+    EXPECT_DOUBLE_EQ(m.rem_min, 0.5);
+    EXPECT_DOUBLE_EQ(m.wake_min, 2);  // W and three movement epochs
+    EXPECT_DOUBLE_EQ(m.unscored_min, 0.5);
+    const Importer* h = find_importer("hypnogram");
+    EXPECT_TRUE(h->recognises("x.txt", "M\nW\n1\n2\n"));
+    EXPECT_TRUE(h->recognises("x.txt", "Sleep stage W\rSleep stage 1\r"));
+}
+
+TEST(HypnogramText, CrOnlyFilesAreRecognisedAndKeepTheirLineNumbers) {
+    const Importer* h = find_importer("hypnogram");
+    EXPECT_TRUE(h->recognises("x.txt", "W\r1\r2\r3\r4\rR\r?\r"));
+    EXPECT_TRUE(h->recognises("x.txt", "# start: 2024-03-01T23:00:00Z\rW\rN2\r"));
+    EXPECT_TRUE(h->recognises("x.csv", "epoch,stage\r1,W\r2,N2\r"));
+    EXPECT_FALSE(h->recognises("x.txt", "hello world\rmore words\r"));
+    EXPECT_EQ(error_of("W\rN2\rN2\rN2\rX7\r"),
+              "h.txt:5: stage \"X7\": not a stage label; expected W, N1, N2, N3, R, L, A, M or ?");
+    EXPECT_EQ(error_of("W\r\nN2\r\nN2\r\nN2\r\nX7\r\n"),
+              "h.txt:5: stage \"X7\": not a stage label; expected W, N1, N2, N3, R, L, A, M or ?");
+    // A CR-only CSV reads through the CSV path too.
+    ImportOptions opts;
+    opts.start = "2024-03-01T23:00:00Z";
+    const auto nights = nights_of("epoch,stage\r1,W\r2,N2\r3,4\r4,W\r", opts);
+    ASSERT_EQ(nights.size(), 1u);
+    EXPECT_DOUBLE_EQ(compute_metrics(nights[0]).deep_min, 0.5);  // R&K beside letters
 }
 
 // Real files from YASA's repository (../shared/samples).

@@ -380,7 +380,7 @@ TEST(ReportCli, BadInputKeepsThePreviousReport) {
     r = sleeparch::testing::run_cli({"report", bad_night, "-o", fresh});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.err, "sleeparch: " + bad_night +
-                         ":6: stage \"X7\": not a stage label; expected W, N1, N2, N3, R, L, A or ?\n");
+                         ":6: stage \"X7\": not a stage label; expected W, N1, N2, N3, R, L, A, M or ?\n");
     EXPECT_FALSE(fs::exists(fresh));
     EXPECT_EQ(dir_entries(dir.path()), (std::vector<std::string>{"bad.csv", "bad_night.txt", "report.html"}));
 }

@@ -166,6 +166,86 @@ TEST(SamsungHealth, EndBeforeStartIsSkippedWithAWarning) {
               "21:10:00.000\": row skipped");
 }
 
+// FORMATS.md "Samsung Health (details)": a BOM before the header line as well
+// as before the file, codes 40001-40004, sleep_id sessions, time_offset.
+TEST(SamsungHealth, ByteOrderMarksBeforeTheFileAndTheHeader) {
+    const std::string bom = "\xEF\xBB\xBF";
+    const std::string csv = bom + "com.samsung.health.sleep_stage,7006011,7\n" + bom +
+                            "create_sh_ver,start_time,sleep_id,custom,modify_sh_ver,update_time,create_time,stage,"
+                            "time_offset,deviceuuid,pkg_name,end_time,datauuid\n" +
+                            row("40001") + row("40002", "UTC+0200", "2021-03-02 21:20:00.000", "2021-03-02 22:00:00.000") +
+                            row("40003", "UTC+0200", "2021-03-02 22:00:00.000", "2021-03-02 22:30:00.000") +
+                            row("40004", "UTC+0200", "2021-03-02 22:30:00.000", "2021-03-02 22:50:00.000");
+    EXPECT_TRUE(importers::find_importer("samsung_health")->recognises("x.csv", csv));
+    ImportBatch b = import_buffer(csv, "x.csv", kOptions);
+    ASSERT_EQ(b.records.size(), 4u);
+    // The first column is found despite its BOM: the version is kept.
+    EXPECT_EQ(b.sources[0].version, "6313002");
+    EXPECT_EQ(b.sources[0].device, "dev");
+    EXPECT_EQ(b.records[0].id, "uuid1");
+    EXPECT_EQ(b.records[0].session, "s1");
+    EXPECT_EQ(b.records[0].utc_offset_min, 120);
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const NightMetrics m = compute_metrics(r.nights[0]);
+    EXPECT_DOUBLE_EQ(m.wake_min, 10);
+    EXPECT_DOUBLE_EQ(m.light_min, 40);
+    EXPECT_DOUBLE_EQ(m.deep_min, 30);
+    EXPECT_DOUBLE_EQ(m.rem_min, 20);
+    // Local bedtime: 21:10 UTC at UTC+0200.
+    EXPECT_EQ(format_local_iso(r.nights[0].window_start, r.nights[0].utc_offset_min), "2021-03-02T23:10:00+02:00");
+}
+
+// That the times are UTC is reported, not confirmed: a note (--verbose)
+// shows the first bedtime as read, for the user to check.
+TEST(SamsungHealth, NoteShowsTheFirstBedtimeAsRead) {
+    ImportBatch b = import_buffer(kHeader + row("40002", "UTC+0200", "2021-03-02 22:10:00.000", "2021-03-02 22:20:00.000") +
+                                      row("40001"),
+                                  "s.csv", kOptions);
+    EXPECT_TRUE(b.warnings.empty());
+    ASSERT_EQ(b.notes.size(), 1u);
+    EXPECT_EQ(b.notes[0].line, 4u);
+    EXPECT_EQ(b.notes[0].message,
+              "start_time read as UTC (reported for this export, not confirmed): \"2021-03-02 21:10:00.000\" with "
+              "time_offset \"UTC+0200\" is the local bedtime 2021-03-02T23:10:00+02:00; if your bedtimes look "
+              "shifted by the offset, the file holds local times");
+}
+
+TEST(SamsungHealth, RowsWithoutSleepIdAreGroupedByGapsWithAWarning) {
+    std::string a = row("40002"), c = row("40003", "UTC+0200", "2021-03-02 21:20:00.000", "2021-03-02 21:50:00.000");
+    a.replace(a.find(",s1,"), 4, ",,");
+    c.replace(c.find(",s1,"), 4, ",,");
+    ImportBatch b = import_buffer(kHeader + a + c, "s.csv", kOptions);
+    ASSERT_EQ(b.warnings.size(), 1u);
+    EXPECT_EQ(b.warnings[0].line, 3u);
+    EXPECT_EQ(b.warnings[0].message, "2 rows without sleep_id: grouped into sessions by gaps");
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_DOUBLE_EQ(compute_metrics(r.nights[0]).tst_min, 40);
+}
+
+// The sessions file (com.samsung.shealth.sleep.*.csv) is skipped with the
+// reason: its datauuid is the stages' sleep_id, the stages hold the hypnogram.
+TEST(SamsungHealth, SessionsFileIsSkippedWithTheReason) {
+    const std::string sessions =
+        "com.samsung.shealth.sleep,6313002,2\n"
+        "start_time,end_time,time_offset,datauuid,deviceuuid,pkg_name,\n"
+        "2021-03-02 21:10:00.000,2021-03-03 05:00:00.000,UTC+0200,s1,dev,com.sec.android.app.shealth,\n";
+    const auto* imp = importers::find_importer("samsung_health");
+    EXPECT_FALSE(imp->recognises("com.samsung.shealth.sleep.20210305101500.csv", sessions));
+    EXPECT_EQ(imp->declines("com.samsung.shealth.sleep.20210305101500.csv", sessions),
+              "Samsung Health sleep sessions: the hypnogram is read from com.samsung.health.sleep_stage.*.csv, "
+              "whose sleep_id is this file's datauuid");
+    testing::TempDir tmp;
+    tmp.write("export/com.samsung.shealth.sleep.20210305101500.csv", sessions);
+    tmp.write("export/com.samsung.health.sleep_stage.20210305101500.csv",
+              testing::read_file(testing::source_dir() / kFixture));
+    importers::ImportReport report;
+    import_paths({(tmp.path() / "export").string()}, kOptions, &report);
+    ASSERT_EQ(report.imported.size(), 1u);
+    ASSERT_EQ(report.skipped.size(), 1u);
+    EXPECT_EQ(report.skipped[0].reason, imp->declines("", sessions));
+}
 
 // Each file of the other formats' samples is left to its own importer.
 TEST(SamsungHealth, DoesNotClaimOtherFormatsSamples) {

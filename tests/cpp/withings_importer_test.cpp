@@ -2,6 +2,7 @@
 // duplicates, DST) and sleep.csv summaries, on the project's fixtures and the
 // real BioPsyKit samples, with night assembly and the golden nights.
 #include <gtest/gtest.h>
+#include <zip.h>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,8 @@ namespace sleeparch {
 namespace {
 
 using importers::import_buffer;
+using importers::import_paths;
+using importers::ImportReport;
 using importers::ImportOptions;
 
 const ImportOptions kOptions;
@@ -220,6 +223,154 @@ TEST(WithingsRaw, RealSampleAgreesWithWithingsSummary) {
         }
     }
     EXPECT_EQ(matched, 8u);
+}
+
+// An account export in miniature (tests/fixtures/withings_export, README
+// there): sleep states beside heart-rate, steps and location series under
+// the same header.
+const std::filesystem::path kExport = "tests/fixtures/withings_export";
+
+std::string reason_for(const ImportReport& report, const std::string& suffix) {
+    for (const auto& s : report.skipped) {
+        if (s.name.size() >= suffix.size() && s.name.compare(s.name.size() - suffix.size(), suffix.size(), suffix) == 0)
+            return s.reason;
+    }
+    return "not skipped";
+}
+
+constexpr const char* kNotSleepByName =
+    "a Withings raw data series, not sleep states (only raw_<device>_sleep-state.csv files hold them)";
+
+void expect_export_night(const ImportBatch& b) {
+    AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    const Night& n = r.nights[0];
+    EXPECT_EQ(n.window_start, utc("2024-03-01T23:30:00+01:00"));
+    EXPECT_EQ(n.window_end, utc("2024-03-02T00:20:00+01:00"));
+    EXPECT_EQ(format_date(n.label_date), "2024-03-02");
+    EXPECT_EQ(n.source.device, "bed");
+    NightMetrics m = compute_metrics(n);
+    EXPECT_DOUBLE_EQ(m.wake_min, 5);
+    EXPECT_DOUBLE_EQ(m.light_min, 7);
+    EXPECT_DOUBLE_EQ(m.deep_min, 6);
+    EXPECT_DOUBLE_EQ(m.rem_min, 2);
+    EXPECT_DOUBLE_EQ(m.tst_min, 15);
+    EXPECT_DOUBLE_EQ(m.unscored_min, 30);
+}
+
+TEST(WithingsExport, FolderReadsSleepStatesAndSkipsTheOtherSeries) {
+    ImportReport report;
+    const std::string dir = (testing::source_dir() / kExport).string();
+    ImportBatch b = import_paths({dir}, kOptions, &report);
+    ASSERT_EQ(report.imported.size(), 1u);
+    EXPECT_EQ(report.imported[0].first, dir + "/raw_bed_sleep-state.csv");
+    EXPECT_EQ(report.imported[0].second, "withings");
+    ASSERT_EQ(report.skipped.size(), 4u);
+    EXPECT_EQ(reason_for(report, "/raw_bed_hr.csv"), kNotSleepByName);
+    EXPECT_EQ(reason_for(report, "/raw_tracker_steps.csv"), kNotSleepByName);
+    EXPECT_EQ(reason_for(report, "/raw_location.csv"), kNotSleepByName);
+    EXPECT_EQ(reason_for(report, "/README.md"), "not a recognised format");
+    expect_export_night(b);
+}
+
+TEST(WithingsExport, ZipReadsSleepStatesAndSkipsTheOtherSeries) {
+    testing::TempDir tmp;
+    const std::string zip_path = (tmp.path() / "withings-export.zip").string();
+    int err = 0;
+    zip_t* z = zip_open(zip_path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+    ASSERT_NE(z, nullptr);
+    std::vector<std::string> contents;
+    contents.reserve(8);
+    for (const char* name : {"raw_bed_hr.csv", "raw_bed_sleep-state.csv", "raw_location.csv", "raw_tracker_steps.csv"}) {
+        contents.push_back(testing::read_file(testing::source_dir() / kExport / name));
+        zip_source_t* src = zip_source_buffer(z, contents.back().data(), contents.back().size(), 0);
+        ASSERT_GE(zip_file_add(z, (std::string("data_export/") + name).c_str(), src, ZIP_FL_ENC_UTF_8), 0);
+    }
+    ASSERT_EQ(zip_close(z), 0);
+    ImportReport report;
+    ImportBatch b = import_paths({zip_path}, kOptions, &report);
+    ASSERT_EQ(report.imported.size(), 1u);
+    EXPECT_EQ(report.imported[0].first, zip_path + ":data_export/raw_bed_sleep-state.csv");
+    ASSERT_EQ(report.skipped.size(), 3u);
+    EXPECT_EQ(reason_for(report, ":data_export/raw_bed_hr.csv"), kNotSleepByName);
+    expect_export_night(b);
+
+    // The same zip without its sleep states holds nothing sleeparch reads.
+    const std::string only_series = (tmp.path() / "series.zip").string();
+    z = zip_open(only_series.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+    ASSERT_NE(z, nullptr);
+    for (std::size_t i : {std::size_t{0}, std::size_t{3}}) {
+        zip_source_t* src = zip_source_buffer(z, contents[i].data(), contents[i].size(), 0);
+        ASSERT_GE(zip_file_add(z, i == 0 ? "raw_bed_hr.csv" : "raw_tracker_steps.csv", src, ZIP_FL_ENC_UTF_8), 0);
+    }
+    ASSERT_EQ(zip_close(z), 0);
+    try {
+        import_paths({only_series}, kOptions);
+        FAIL() << "expected a ParseError";
+    } catch (const ParseError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  only_series + ": no file in this zip archive is a format sleeparch reads (see `sleeparch formats`); "
+                                "skipped 2 files: " +
+                      only_series + ":raw_bed_hr.csv (" + kNotSleepByName + "); " + only_series +
+                      ":raw_tracker_steps.csv (" + kNotSleepByName + ")");
+    }
+}
+
+TEST(WithingsExport, NotSleepByValueWhenTheNameSaysNothing) {
+    const auto* imp = importers::find_importer("withings");
+    const std::string hr = testing::read_file(testing::source_dir() / kExport / "raw_bed_hr.csv");
+    EXPECT_FALSE(imp->recognises("heart.csv", hr));
+    EXPECT_EQ(imp->declines("heart.csv", hr),
+              "start,duration,value file whose values are not Withings sleep states 0-3 (65 on line 2): heart "
+              "rate, steps or another raw series");
+    const std::string location = testing::read_file(testing::source_dir() / kExport / "raw_location.csv");
+    EXPECT_FALSE(imp->recognises("where.csv", location));
+    EXPECT_NE(imp->declines("where.csv", location).find("(52.5200 on line 2)"), std::string::npos);
+    // The name decides for the export's own raw_ names: steps 0-3 are not states.
+    EXPECT_FALSE(imp->recognises("raw_tracker_steps.csv", "start,duration,value\n2024-03-01T18:00:00Z,[60],[2]\n"));
+    // A sleep-state name is read even where a value is out of range: that
+    // file is damaged, and read() says where.
+    const std::string bad = "start,duration,value\n2024-03-01T23:00:00Z,[60],[7]\n";
+    EXPECT_TRUE(imp->recognises("raw_bed_sleep-state.csv", bad));
+    EXPECT_EQ(imp->declines("raw_bed_sleep-state.csv", bad), "");
+    EXPECT_EQ(error_of(bad, "raw_bed_sleep-state.csv", ""),
+              "raw_bed_sleep-state.csv:2: value \"[7]\": unknown sleep state 7 (expected 0 awake, 1 light, 2 "
+              "deep, 3 REM)");
+    // Given directly, a heart-rate file is refused with the reason.
+    EXPECT_EQ(error_of(hr, "export/raw_bed_hr.csv", ""),
+              "export/raw_bed_hr.csv: not a format sleeparch reads (see `sleeparch formats`): a Withings raw data "
+              "series, not sleep states (only raw_<device>_sleep-state.csv files hold them)");
+    // Other formats' files are not Withings' to decline.
+    EXPECT_EQ(imp->declines("sleep.csv", "von,bis,\"leicht (s)\"\n"), "");
+}
+
+// The real samples sit beside the fixture's non-sleep series in one folder:
+// every real file is read, the series are skipped, the nights are those of
+// the real files alone.
+TEST(WithingsExport, RealSamplesAmongNonSleepSeries) {
+    auto dir = testing::sample("withings");
+    if (dir.empty()) GTEST_SKIP() << "../shared/samples absent";
+    testing::TempDir tmp;
+    std::size_t real_files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        tmp.write("export/" + entry.path().filename().string(), testing::read_file(entry.path()));
+        ++real_files;
+    }
+    ImportReport alone;
+    AssemblyResult expected = assemble_nights(import_paths({dir.string()}, kOptions, &alone));
+    EXPECT_EQ(alone.imported.size(), real_files);
+    EXPECT_TRUE(alone.skipped.empty());
+    for (const char* name : {"raw_bed_hr.csv", "raw_tracker_steps.csv", "raw_location.csv"})
+        tmp.write(std::string("export/") + name, testing::read_file(testing::source_dir() / kExport / name));
+    ImportReport report;
+    AssemblyResult r = assemble_nights(import_paths({(tmp.path() / "export").string()}, kOptions, &report));
+    EXPECT_EQ(report.imported.size(), real_files);
+    EXPECT_EQ(report.skipped.size(), 3u);
+    ASSERT_EQ(r.nights.size(), expected.nights.size());
+    for (std::size_t i = 0; i < r.nights.size(); ++i) {
+        EXPECT_EQ(r.nights[i].window_start, expected.nights[i].window_start);
+        EXPECT_EQ(r.nights[i].segments, expected.nights[i].segments);
+    }
 }
 
 TEST(WithingsRaw, BadJsonArrayInACell) {

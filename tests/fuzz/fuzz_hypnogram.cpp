@@ -11,6 +11,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+    if (const auto* h = sleeparch::importers::find_importer("hypnogram")) (void)h->recognises("fuzz.txt", text.substr(0, 64 * 1024));
     try {
         sleeparch::importers::ImportOptions opts;
         const auto batch = sleeparch::importers::import_buffer(text, "fuzz.txt", opts, "hypnogram");

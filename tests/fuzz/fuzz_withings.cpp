@@ -10,6 +10,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view content(reinterpret_cast<const char*>(data), size);
+    // Recognition judges values in the head and must never throw.
+    if (const auto* raw = sleeparch::importers::find_importer("withings")) {
+        (void)raw->recognises("fuzz.csv", content.substr(0, 64 * 1024));
+        (void)raw->declines("fuzz.csv", content.substr(0, 64 * 1024));
+    }
     for (const char* id : {"withings", "withings_summary"}) {
         try {
             sleeparch::importers::import_buffer(content, "fuzz", sleeparch::importers::ImportOptions{}, id);

@@ -30,6 +30,7 @@ struct AssemblyStats {
     std::size_t sessions_dropped = 0;       // lost to another source
     std::size_t defects = 0;                // different specific stages over the same time
     std::size_t duplicates = 0;             // exact duplicate records dropped
+    std::size_t copies_dropped = 0;         // sessions that were another copy of a night of their source
 };
 
 struct AssemblyResult {
@@ -38,6 +39,12 @@ struct AssemblyResult {
     AssemblyStats stats;
 };
 
+// Main sleep and naps: a main/nap flag the format states (Record::sleep_kind)
+// decides over the longest-TST rule (METRICS.md §1.7). A night that arrives
+// more than once from one source (overlapping files, a Takeout's JSON and
+// its CSVs, one session per algorithm version) is kept once, whole: the
+// copy with the newest algorithm version; the others are counted in the
+// warnings and stats.copies_dropped.
 AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& options = {});
 
 }  // namespace sleeparch

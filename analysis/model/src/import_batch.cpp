@@ -43,6 +43,7 @@ void ImportBatch::append(ImportBatch&& other) {
     }
     for (Dose& d : other.doses) doses.push_back(std::move(d));
     for (Warning& w : other.warnings) warnings.push_back(std::move(w));
+    for (Warning& w : other.notes) notes.push_back(std::move(w));
 }
 
 }  // namespace sleeparch

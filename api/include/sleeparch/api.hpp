@@ -84,6 +84,7 @@ struct Session {
     std::vector<Night> nights;
     std::vector<NightMetrics> metrics;
     std::vector<Warning> warnings;  // import, then assembly
+    std::vector<Warning> notes;     // importers' notes: facts worth checking, not defects (--verbose)
     importers::ImportReport report; // files imported and skipped
     AssemblyStats stats;
 };

@@ -19,6 +19,9 @@ struct ImportBatch {
     std::vector<SummaryRecord> summaries;
     std::vector<Dose> doses;
     std::vector<Warning> warnings;
+    // Facts worth checking but not defects (how an unconfirmed time
+    // convention was read, with an example), shown by --verbose.
+    std::vector<Warning> notes;
 
     // Index of `s`, added if new (sources compare by every field).
     int add_source(const Source& s);

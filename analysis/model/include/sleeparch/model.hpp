@@ -18,16 +18,22 @@ namespace sleeparch {
 
 using UtcSeconds = std::int64_t;
 
-// Where data came from. Within-source rules (precedence, sessions) group by
-// key(): the format plus the app/device name. Device and version strings vary
+// Where data came from. Within-source rules (precedence, sessions, copies
+// of one night) group by key(): the vendor (else the format) plus the
+// app/device name. Device and version strings vary
 // night to night (firmware updates) and are kept per night, not in the key.
 struct Source {
     std::string format;   // importer id: "apple_health", "fitbit", "hypnogram", ...
     std::string name;     // app or device name as the file states it ("Anna’s Apple Watch")
     std::string device;   // device description, if the format gives one
     std::string version;  // firmware / app / algorithm version, if given
+    // The maker whose device or account the data is from, set where one
+    // maker's data comes through several importers (Fitbit's Takeout JSON
+    // and CSVs): it stands for the format in key(), so that a device is one
+    // source across files and formats. Empty: the format.
+    std::string vendor = {};
 
-    std::string key() const { return format + "|" + name; }
+    std::string key() const { return (vendor.empty() ? format : vendor) + "|" + name; }
     // "name (format)" or just format when there is no name.
     std::string label() const;
     bool operator==(const Source&) const = default;
@@ -38,6 +44,11 @@ enum class RecordKind : std::uint8_t {
     Stage,  // a stage (any Stage value, Unscored included)
     InBed,  // in bed, no statement about sleep (Apple InBed, session bounds)
 };
+
+// Whether a session is the main sleep or a nap, as the format states it
+// (Fitbit mainSleep / isMainSleep). Stated flags decide over the
+// longest-TST rule (METRICS.md §1.7).
+enum class SleepKind : std::uint8_t { Unstated, Main, Nap };
 
 // One interval from one source, as an importer emits it.
 struct Record {
@@ -55,6 +66,8 @@ struct Record {
     // higher layer replaces the part of a lower-layer record it covers
     // (Fitbit shortData over levels.data).
     std::uint8_t layer = 0;
+    // Main sleep or nap as the format states it for the record's session.
+    SleepKind sleep_kind = SleepKind::Unstated;
     // Creation time when the format gives it (UTC seconds; 0 = unknown).
     // Two different specific stages over the same time: the later wins.
     UtcSeconds created = 0;
@@ -81,6 +94,7 @@ struct SummaryRecord {
     std::int32_t utc_offset_min = 0;
     int source = 0;
     StageTotals totals;
+    SleepKind sleep_kind = SleepKind::Unstated;  // as for Record
     std::uint32_t file = 0;
     std::uint32_t line = 0;
     std::string id;

@@ -77,6 +77,10 @@ public:
     // `name` is the file name (last path component), `head` the first bytes
     // (up to 64 KiB, fewer for short files). Must not throw.
     virtual bool recognises(std::string_view name, std::string_view head) const = 0;
+    // For a file this importer does not recognise but that resembles its
+    // format (a Withings heart-rate file under the sleep-state header): why
+    // it is not read, for the skipped list. Empty otherwise. Must not throw.
+    virtual std::string declines(std::string_view /*name*/, std::string_view /*head*/) const { return {}; }
     // Reads the whole source; `display_name` names it in errors and provenance
     // ("export.zip:apple_health_export/export.xml"). Throws ParseError on bad
     // input; recoverable defects go to out.warnings.
@@ -101,7 +105,8 @@ struct ImportReport {
 // Imports files, folders (walked recursively, sorted) and zip archives
 // (entries streamed, never extracted). A path given directly that no
 // importer recognises is a ParseError; inside folders and zips such files
-// are skipped and listed in the report. `forced_format` reads every file with
+// are skipped and listed in the report, and a folder or zip in which no file
+// is recognised is a ParseError listing what was skipped and why. `forced_format` reads every file with
 // that importer instead of detecting.
 ImportBatch import_paths(const std::vector<std::string>& paths, const ImportOptions& options,
                          ImportReport* report = nullptr, std::string_view forced_format = {});
