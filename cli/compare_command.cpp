@@ -240,7 +240,7 @@ void add_compare_flags(CLI::App& sub, CompareFlags& flags, const CompareFlagHelp
     sub.add_option("--primary", flags.primary,
                    "The primary metric, reported without multiplicity adjustment (default " +
                        CompareOptions{}.primary + ")");
-    sub.add_option("--source", flags.source,
+    sub.add_option("--compare-source", flags.source,
                    "Compare only this source's nights (name, label or format; default: the source with "
                    "the most nights among those in both periods)");
     sub.add_flag("--all-sources", flags.all_sources,
@@ -254,10 +254,10 @@ void add_compare_flags(CLI::App& sub, CompareFlags& flags, const CompareFlagHelp
 CompareOptions compare_options(const CompareFlags& f, std::string_view command) {
     CompareOptions opt;
     opt.metrics = f.metrics;
+    if (!f.baseline.empty()) opt.baseline = parse_date_range(f.baseline);
+    if (!f.treatment.empty()) opt.treatment = parse_date_range(f.treatment);
+    if (!f.post.empty()) opt.post = parse_date_range(f.post);
     try {
-        if (!f.baseline.empty()) opt.baseline = parse_date_range(f.baseline);
-        if (!f.treatment.empty()) opt.treatment = parse_date_range(f.treatment);
-        if (!f.post.empty()) opt.post = parse_date_range(f.post);
         opt.washout_nights = f.washout;
         opt.seed = f.seed;
         opt.resamples = f.resamples;

@@ -32,7 +32,7 @@ struct CompareFlags {
     int washout = CompareOptions{}.washout_nights;
     std::uint64_t seed = CompareOptions{}.seed;
     std::size_t resamples = CompareOptions{}.resamples;
-    std::string source;        // --source
+    std::string source;        // --compare-source
     bool all_sources = false;  // --all-sources
 };
 struct CompareFlagHelp {

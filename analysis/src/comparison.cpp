@@ -433,7 +433,7 @@ void CompareOptions::validate() const {
     if (!primary.empty() && !find_metric(primary))
         throw UsageError("--primary: unknown metric \"" + primary + "\" (see `sleeparch nights --help` for names)");
     if (all_sources && !compare_source.empty())
-        throw UsageError("give --source or --all-sources, not both");
+        throw UsageError("give --compare-source or --all-sources, not both");
     if (baseline && treatment && baseline->last >= treatment->first && treatment->last >= baseline->first)
         throw UsageError("--baseline and --treatment overlap");
 }
@@ -492,7 +492,7 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
             present.insert(nights[i].source.label());
         }
         if (!found)
-            throw UsageError("--source \"" + options.compare_source + "\" matches no source; present: " +
+            throw UsageError("--compare-source \"" + options.compare_source + "\" matches no source; present: " +
                              join(std::vector<std::string>(present.begin(), present.end()), ", "));
     }
 

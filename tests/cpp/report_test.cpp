@@ -391,7 +391,7 @@ TEST(ReportCli, UsageErrors) {
     EXPECT_EQ(r.exit_code, 2);
     r = sleeparch::testing::run_cli({"report", fixture.string(), "--baseline", "2024-03-01..2024-03-10"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err, "sleeparch: report needs both --baseline and --treatment, or neither\n");
+    EXPECT_EQ(r.err, "sleeparch: report: give both --baseline and --treatment, or neither (periods then come from the intake log)\n");
     r = sleeparch::testing::run_cli({"report", fixture.string(), "--metrics", "nonsense"});
     EXPECT_EQ(r.exit_code, 2);
     r = sleeparch::testing::run_cli({"report", "--help"});
