@@ -732,8 +732,24 @@ TEST(CompareCli, JsonHasTheDocumentedShape) {
                                 "p_holm", "mde", "verdict"})
             EXPECT_TRUE(m.contains(key)) << key;
         const std::string v = m["verdict"];
-        EXPECT_TRUE(v == "changed" || v == "no_change" || v == "not_enough_nights") << v;
+        EXPECT_TRUE(v == "changed" || v == "no_change" || v == "too_few_nights" || v == "not_comparable") << v;
+        EXPECT_TRUE(m["sensitivity"].contains("trend_adjusted")) << m["metric"];
+        EXPECT_TRUE(m["sensitivity"].contains("bootstrap")) << m["metric"];
+        // One estimator: p < 0.05 exactly when the CI excludes 0.
+        if (m["p"].is_number())
+            EXPECT_EQ(m["p"].get<double>() < 0.05,
+                      m["ci_low"].get<double>() > 0 || m["ci_high"].get<double>() < 0) << m["metric"];
     }
+    EXPECT_EQ(j["primary"], "sol_min");
+    EXPECT_EQ(j["secondary"].size(), 9u);
+    EXPECT_TRUE(j["metrics"][0]["primary"].get<bool>());
+    EXPECT_TRUE(j["comparable"].get<bool>());
+    EXPECT_EQ(j["nights_left_out"], 0);
+    ASSERT_EQ(j["sources"].size(), 1u);
+    EXPECT_EQ(j["sources"][0]["baseline"], 15);
+    EXPECT_EQ(j["sources"][0]["treatment"], 18);
+    EXPECT_EQ(j["source"], j["sources"][0]["source"]);
+    EXPECT_TRUE(j["sensitivity"]["tags"].is_array());
     EXPECT_EQ(j["metrics"][0]["metric"], "sol_min");
     EXPECT_EQ(j["metrics"][0]["verdict"], "changed");
     EXPECT_LT(j["metrics"][0]["diff"].get<double>(), -5);
@@ -772,6 +788,23 @@ TEST(CompareCli, ErrorMessages) {
     r = sleeparch::testing::run_cli({"compare", night, "--baseline", "2024-03-01", "--treatment", "2024-04-01.."});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.err, "sleeparch: date range \"2024-03-01\" must look like 2024-01-01..2024-02-15\n");
+    std::vector<std::string> all = {"compare"};
+    all.insert(all.end(), f.args.begin(), f.args.end());
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a = all;
+        a.insert(a.end(), {"--intake", f.intake, "-B", "100"});
+        a.insert(a.end(), extra.begin(), extra.end());
+        return sleeparch::testing::run_cli(a);
+    };
+    r = with({"--compare-source", "Oura"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("sleeparch: --compare-source \"Oura\" matches no source; present: ", 0), 0u) << r.err;
+    r = with({"--washout", "400"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "sleeparch: compare: --washout must be 0 to 365 nights\n");
+    r = with({"--primary", "deep_percent"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("sleeparch: compare: --primary: unknown metric \"deep_percent\"", 0), 0u) << r.err;
 }
 
 TEST(SerumCli, PrintsTheInterpretation) {
