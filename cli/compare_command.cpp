@@ -85,7 +85,7 @@ ComparisonResult compare_loaded(const Loaded& loaded, const std::string& intake_
     for (const Night& n : nights) metrics.push_back(compute_metrics(n));
     importers::IntakeLog log;
     if (!intake_path.empty()) log = load_intake(intake_path, flags, nights);
-    return compare_periods(nights, metrics, log.doses, options, log.serum);
+    return compare_periods(nights, metrics, log.doses, options, log.serum, log.ratings);
 }
 
 std::string render_comparison(const ComparisonResult& r, Format format) {

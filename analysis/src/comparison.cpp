@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -198,15 +199,21 @@ ShiftFit all_source_fit(const Context& ctx, const std::vector<Row>& rows) {
     return fit_shift(cols, names, y, 1, 2);
 }
 
-MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
+// One compared series: a night metric or a morning rating (§5.10), by night index.
+struct Compared {
+    std::string name, unit;
+    std::function<double(std::size_t)> value;  // NaN: no value that night
+};
+
+MetricComparison compare_metric(const Context& ctx, const Compared& info) {
     MetricComparison m;
-    m.metric = std::string(info.name);
-    m.unit = std::string(info.unit);
+    m.metric = info.name;
+    m.unit = info.unit;
     m.primary = ctx.options.primary == info.name;
     const bool share = is_share_metric(info.name);
 
     auto usable = [&](std::size_t i, double& v) {
-        v = ctx.metrics[i].*(info.member);
+        v = info.value(i);
         if (!std::isfinite(v)) return false;
         if (share && !(ctx.metrics[i].staged_fraction >= ctx.options.staged_fraction_min)) return false;
         return true;
@@ -216,7 +223,7 @@ MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
         for (std::size_t i : idx) {
             double v;
             if (!usable(i, v)) {
-                if (skipped && share && std::isfinite(ctx.metrics[i].*(info.member))) ++*skipped;
+                if (skipped && share && std::isfinite(info.value(i))) ++*skipped;
                 continue;
             }
             if (out) out->push_back(v);
@@ -338,10 +345,10 @@ MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
 }
 
 // Of the baseline alone: slope per day and its HAC p-value.
-std::pair<double, double> baseline_slope(const Context& ctx, const MetricInfo& info) {
+std::pair<double, double> baseline_slope(const Context& ctx, const Compared& info) {
     std::vector<double> ts, ys;
     for (std::size_t i : ctx.base) {
-        const double v = ctx.metrics[i].*(info.member);
+        const double v = info.value(i);
         if (!std::isfinite(v)) continue;
         if (is_share_metric(info.name) && !(ctx.metrics[i].staged_fraction >= ctx.options.staged_fraction_min))
             continue;
@@ -454,7 +461,7 @@ bool source_matches(const Source& s, const std::string& wanted) {
 ComparisonResult compare_periods(const std::vector<Night>& nights,
                                  const std::vector<NightMetrics>& metrics,
                                  const std::vector<Dose>& doses, const CompareOptions& options,
-                                 const std::vector<SerumResult>& serum) {
+                                 const std::vector<SerumResult>& serum, const std::vector<Rating>& ratings) {
     if (metrics.size() != nights.size())
         throw UsageError("compare_periods: one NightMetrics per night is required");
     options.validate();
@@ -475,6 +482,25 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
     }
 
     const LinkResult links = link_nights(nights, metrics, doses);
+    std::vector<Compared> series;
+    for (const MetricInfo* mi : infos)
+        series.push_back({std::string(mi->name), std::string(mi->unit),
+                          [&metrics, mi](std::size_t i) { return metrics[i].*(mi->member); }});
+    // Ratings: one series per name, the mean of that name's ratings of the
+    // night's label date (§5.10), compared like a metric.
+    std::map<std::string, std::map<date, std::pair<double, int>>> rated;
+    for (const Rating& r : ratings) {
+        auto& cell = rated[r.name][r.night];
+        cell.first += r.value;
+        ++cell.second;
+    }
+    for (const auto& [name, by_date] : rated) {
+        const auto* table = &by_date;
+        series.push_back({"rating:" + name, "rating", [&nights, table](std::size_t i) {
+                              auto it = table->find(nights[i].label_date);
+                              return it == table->end() ? nan_v : it->second.first / it->second.second;
+                          }});
+    }
 
     std::vector<std::size_t> mains;
     for (std::size_t i = 0; i < nights.size(); ++i)
@@ -641,14 +667,14 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
             }
     }
 
-    res.metrics.resize(infos.size());
+    res.metrics.resize(series.size());
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    threads = std::min<unsigned>(threads, static_cast<unsigned>(infos.size()));
-    std::vector<std::exception_ptr> errors(infos.size());
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(series.size()));
+    std::vector<std::exception_ptr> errors(series.size());
     auto work = [&](unsigned w) {
-        for (std::size_t k = w; k < infos.size(); k += threads) {
+        for (std::size_t k = w; k < series.size(); k += threads) {
             try {
-                res.metrics[k] = compare_metric(ctx, *infos[k]);
+                res.metrics[k] = compare_metric(ctx, series[k]);
             } catch (...) {
                 errors[k] = std::current_exception();
             }
@@ -696,7 +722,7 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
     for (std::size_t k = 0; k < res.metrics.size(); ++k) {
         const auto& m = res.metrics[k];
         if (!m.primary || !res.comparable || !std::isfinite(m.diff) || ctx.treat.empty()) continue;
-        const auto [slope, p] = baseline_slope(ctx, *infos[k]);
+        const auto [slope, p] = baseline_slope(ctx, series[k]);
         if (!(p < 0.05)) continue;
         double tb = 0, tt = 0;
         for (std::size_t i : ctx.base) tb += static_cast<double>((nights[i].label_date - ctx.origin).days());

@@ -35,6 +35,12 @@ std::string metric_display_name(std::string_view metric) {
         {"stage_shift_index", "Stage shifts per hour"},
         {"rem_latency_min", "REM latency"},   {"deep_latency_min", "Deep sleep latency"},
         {"spt_min", "Sleep period time"},     {"tib_min", "Time in bed"}};
+    if (metric.starts_with("rating:")) {
+        std::string name(metric.substr(7));
+        for (char& c : name)
+            if (c == '_') c = ' ';
+        return "Self-rated " + name;
+    }
     auto it = names.find(metric);
     return std::string(it == names.end() ? metric : it->second);
 }

@@ -45,13 +45,15 @@ py::object compare(const Loaded& d, const std::shared_ptr<Intake>& intake, const
         py::gil_scoped_release release;
         std::vector<Dose> doses;
         std::vector<SerumResult> serum;
+        std::vector<Rating> ratings;
         if (intake) {
+            ratings = intake->log.ratings;
             doses = intake->log.doses;
             if (!intake->log.local_time_doses.empty())
                 assume_night_offsets(doses, intake->log.local_time_doses, d.nights);
             serum = intake->log.serum;
         }
-        result = compare_periods(d.nights, d.metrics, doses, opt, serum);
+        result = compare_periods(d.nights, d.metrics, doses, opt, serum, ratings);
     }
     return to_python(result);
 }

@@ -460,6 +460,41 @@ TEST(Comparison, OneSourceByDefaultOthersLeftOutAndCounted) {
     EXPECT_TRUE(share);
 }
 
+// Ratings are compared like metrics: one secondary row per rating name.
+TEST(Comparison, RatingsComparedLikeMetrics) {
+    Xoshiro256ss g(12);
+    Series s = make_series(ar1(100, 0.3, g));
+    dose_nights(s, 40, 99);
+    std::vector<Rating> ratings;
+    std::vector<double> before, after;
+    for (std::size_t i = 0; i < 100; ++i) {
+        if (i % 5 == 0) continue;  // not rated every morning
+        Rating r;
+        r.name = "sleep_quality";
+        r.night = s.nights[i].label_date;
+        r.value = std::clamp(std::round(3 + normal(g) + (i >= 47 ? 1.0 : 0.0)), 1.0, 5.0);
+        r.scale_min = 1;
+        r.scale_max = 5;
+        ratings.push_back(r);
+        if (i < 40) before.push_back(r.value);
+        else if (i >= 47) after.push_back(r.value);
+    }
+    CompareOptions opt;
+    opt.resamples = 200;
+    opt.metrics = {"sol_min", "tst_min"};
+    const auto r = compare_periods(s.nights, s.metrics, s.doses, opt, {}, ratings);
+    const auto& q = metric(r, "rating:sleep_quality");
+    EXPECT_FALSE(q.primary);
+    EXPECT_EQ(q.n_baseline, before.size());
+    EXPECT_EQ(q.n_treatment, after.size());
+    EXPECT_NEAR(q.diff, mean(after) - mean(before), 1e-12);
+    const DiffTest t = diff_of_means_test(before, after);
+    EXPECT_NEAR(q.p, t.p, 1e-12);
+    EXPECT_EQ(q.holm_family, 2u);  // tst_min and the rating
+    EXPECT_EQ(q.verdict, Verdict::Changed);
+    EXPECT_EQ(verdict_sentence(q).rfind("Self-rated sleep quality was ", 0), 0u) << verdict_sentence(q);
+}
+
 TEST(Comparison, NoSourceInBothPeriodsIsNotComparable) {
     Series s = make_series(std::vector<double>(100, 10.0));
     dose_nights(s, 40, 99);

@@ -160,13 +160,16 @@ struct ComparisonResult {
     std::string drift_warning;      // primary metric only; empty when none (§5.7)
 };
 
-// `metrics[i]` belongs to `nights[i]`; naps are ignored. Throws UsageError
+// `metrics[i]` belongs to `nights[i]`; naps are ignored. `ratings` are
+// compared like metrics, one row per rating name ("rating:sleep_quality",
+// a secondary), over the compared nights that have one. Throws UsageError
 // when the periods cannot be formed (no dose on a recorded night and no
 // explicit periods, overlapping periods, an unknown metric name).
 ComparisonResult compare_periods(const std::vector<Night>& nights,
                                  const std::vector<NightMetrics>& metrics,
                                  const std::vector<Dose>& doses, const CompareOptions& options,
-                                 const std::vector<SerumResult>& serum = {});
+                                 const std::vector<SerumResult>& serum = {},
+                                 const std::vector<Rating>& ratings = {});
 
 // The sentences, phrases and names are in comparison_text.hpp.
 
