@@ -306,6 +306,9 @@ TEST(ReportCli, DemoDataReport) {
     EXPECT_EQ(count(html, "<svg class=\"doses\""), 1u);
     EXPECT_NE(html.find(html_escape(j["summary"].get<std::string>())), std::string::npos);
     EXPECT_NE(html.find("Menghini et al. 2021"), std::string::npos);
+    // The one source compared and the sensitivity block (never the verdict).
+    EXPECT_NE(html.find("Nights compared: " + html_escape(j["source"].get<std::string>()) + " only."), std::string::npos);
+    EXPECT_NE(html.find("<h3>Sensitivity (not the verdict)</h3>"), std::string::npos);
     for (const auto& w : j["warnings"]) EXPECT_NE(html.find(html_escape(w.get<std::string>())), std::string::npos);
     for (const auto& s : j["serum"])
         EXPECT_NE(html.find(html_escape(s["interpretation"].get<std::string>())), std::string::npos);
