@@ -1,5 +1,6 @@
-// The full default comparison (10 metrics, studentised stationary bootstrap B = 10,000,
-// segmented regressions with Newey-West errors, Holm, MDE, dose-response)
+// The full default comparison (10 metrics: the difference-of-means estimator,
+// Holm, MDE; the sensitivity block with the studentised stationary bootstrap
+// B = 10,000 and HAC regressions; dose-response)
 // over nights read from a CSV written by bench_compare.py: a header of metric
 // names, then one row per night (first half baseline, second half treatment;
 // a 200 mg dose before every treatment night). Times compare_periods, best of

@@ -67,6 +67,20 @@ int main(int argc, char** argv) {
             std::cout << o.dump() << "\n";
             return 0;
         }
+        if (mode == "diff" && argc == 3) {
+            // The comparison's estimator: the first N_B values are the baseline.
+            std::vector<double> x;
+            for (const auto& row : read_rows())
+                if (!row.empty()) x.push_back(row[0]);
+            const auto nb = std::min<std::size_t>(std::strtoull(argv[2], nullptr, 10), x.size());
+            const auto t = sleeparch::diff_of_means_test(std::span<const double>(x).first(nb),
+                                                         std::span<const double>(x).subspan(nb));
+            std::cout << nlohmann::json({{"diff", t.diff}, {"se", t.se}, {"df", t.df}, {"ci_low", t.ci_low},
+                                         {"ci_high", t.ci_high}, {"p", t.p}, {"mde", t.mde}})
+                             .dump()
+                      << "\n";
+            return 0;
+        }
         if ((mode == "block" && argc == 2) || (mode == "bootstrap" && argc == 5) || (mode == "lrv" && argc == 3)) {
             std::vector<double> x;
             for (const auto& row : read_rows())
@@ -91,7 +105,7 @@ int main(int argc, char** argv) {
             std::cout << nlohmann::json({{"means", means}}).dump() << "\n";
             return 0;
         }
-        std::cerr << "usage: stats_reference ols MAXLAGS | block | bootstrap B SEED BLOCK | lrv LAGS  (data on stdin)\n";
+        std::cerr << "usage: stats_reference ols MAXLAGS | block | bootstrap B SEED BLOCK | lrv LAGS | diff N_B  (data on stdin)\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "stats_reference: " << e.what() << "\n";

@@ -8,6 +8,7 @@
 #include "output.hpp"
 #include "sleeparch/comparison.hpp"
 #include "sleeparch/comparison_json.hpp"
+#include "sleeparch/comparison_text.hpp"
 #include "sleeparch/error.hpp"
 #include "sleeparch/linking.hpp"
 #include "sleeparch/metrics.hpp"
@@ -76,7 +77,7 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
         const std::vector<std::string> header = {
             "metric", "unit", "n_baseline", "n_treatment", "mean_baseline", "mean_treatment",
             "sd_baseline", "sd_treatment", "median_baseline", "median_treatment", "diff", "ci_low",
-            "ci_high", "hedges_g", "p", "p_holm", "mde", "verdict"};
+            "ci_high", "hedges_g", "p", "p_holm", "mde", "verdict", "primary", "se_diff", "df"};
         std::vector<std::vector<std::string>> rows;
         for (const auto& m : r.metrics)
             rows.push_back({m.metric, m.unit, std::to_string(m.n_baseline), std::to_string(m.n_treatment),
@@ -85,7 +86,8 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
                             fmt_number(m.median_baseline, 4), fmt_number(m.median_treatment, 4),
                             fmt_number(m.diff, 4), fmt_number(m.ci_low, 4), fmt_number(m.ci_high, 4),
                             fmt_number(m.hedges_g, 4), fmt_number(m.p, 6), fmt_number(m.p_holm, 6),
-                            fmt_number(m.mde, 4), std::string(verdict_name(m.verdict))});
+                            fmt_number(m.mde, 4), std::string(verdict_name(m.verdict)),
+                            m.primary ? "true" : "false", fmt_number(m.se_diff, 4), fmt_number(m.df, 2)});
         return render_csv(header, rows);
     }
 
@@ -101,6 +103,20 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
         prow.push_back({p->name, range_text(*p), std::to_string(p->nights), note});
     }
     out << render_table({"period", "label dates", "nights", ""}, prow) << "\n";
+    if (r.all_sources) {
+        out << "Sources: all kept (--all-sources); estimates adjusted for source and epoch length\n";
+    } else if (!r.comparable) {
+        out << "Sources: none recorded nights in both periods: not comparable\n";
+    } else {
+        out << "Source compared: " << r.source << "\n";
+    }
+    if (r.nights_left_out > 0) {
+        out << "Nights left out (other sources):\n";
+        for (const auto& s : r.sources)
+            if (!s.compared)
+                out << "  " << s.source << ": " << s.baseline << " baseline, " << s.treatment << " treatment\n";
+    }
+    out << "\n";
 
     std::vector<std::vector<std::string>> rows;
     bool any_primary = false;
@@ -118,12 +134,56 @@ std::string render_comparison(const ComparisonResult& r, Format format) {
     }
     out << render_table({"metric", "nights", "before", "after", "diff", "95% CI", "g", "p (adj.)", "MDE", "verdict"},
                         rows);
-    if (any_primary) out << "* primary metric: its p-value is not adjusted for the others\n";
+    if (any_primary) out << "* primary metric: its p-value is not adjusted for the others (secondaries: Holm)\n";
     out << "before/after: means; diff = after - before; g: Hedges' g; MDE: smallest difference these nights\n"
-           "could detect (80 % power)\n\n";
+           "could detect (80 % power); CI, p and MDE come from one estimator that allows for night-to-night\n"
+           "correlation\n\n";
 
     out << "In plain words:\n";
-    for (const auto& m : r.metrics) out << wrap("- " + verdict_sentence(m), 96, "  ");
+    for (const auto& m : r.metrics)
+        if (m.primary) out << wrap("- Primary: " + verdict_sentence(m), 96, "  ");
+    for (const auto& m : r.metrics)
+        if (!m.primary) out << wrap("- " + verdict_sentence(m), 96, "  ");
+
+    std::vector<std::vector<std::string>> sens_rows;
+    auto ci_text = [](const Sensitivity& x) {
+        return x.ok ? fmt_number(x.estimate, 1) + " (" + fmt_number(x.ci_low, 1) + " to " + fmt_number(x.ci_high, 1) + ")"
+                    : std::string("-");
+    };
+    bool has_tags = false, has_all = false;
+    for (const auto& m : r.metrics)
+        for (const auto& x : m.sensitivity) {
+            has_tags = has_tags || x.name == "tag_adjusted";
+            has_all = has_all || x.name == "all_sources";
+        }
+    for (const auto& m : r.metrics) {
+        if (m.sensitivity.empty()) continue;
+        std::vector<std::string> row = {m.metric, fmt_number(m.diff, 1)};
+        for (const char* name : {"trend_adjusted", "tag_adjusted", "all_sources", "bootstrap"}) {
+            if ((std::string_view(name) == "tag_adjusted" && !has_tags) ||
+                (std::string_view(name) == "all_sources" && !has_all))
+                continue;
+            std::string cell = "-";
+            for (const auto& x : m.sensitivity)
+                if (x.name == name) cell = ci_text(x);
+            row.push_back(cell);
+        }
+        sens_rows.push_back(std::move(row));
+    }
+    if (!sens_rows.empty()) {
+        std::vector<std::string> header = {"metric", "diff", "trend-adjusted"};
+        if (has_tags) header.push_back("tag-adjusted");
+        if (has_all) header.push_back("all sources");
+        header.push_back("bootstrap CI");
+        out << "\nSensitivity (estimate and 95% CI under other assumptions; not the verdict):\n"
+            << render_table(header, sens_rows);
+        if (!r.tags.empty()) {
+            std::string t = "tags adjusted for (nights baseline/treatment):";
+            for (const auto& tag : r.tags)
+                t += " " + tag.tag + " " + std::to_string(tag.baseline) + "/" + std::to_string(tag.treatment);
+            out << wrap(t, 96, "  ");
+        }
+    }
     std::vector<std::vector<std::string>> dose_rows;
     for (const auto& m : r.metrics)
         for (const auto& d : m.dose_response)
@@ -155,30 +215,39 @@ void add_compare_flags(CLI::App& sub, CompareFlags& flags, const CompareFlagHelp
     sub.add_option("--treatment", flags.treatment, "Treatment label dates, e.g. 2024-03-08..2024-05-31");
     sub.add_option("--post", flags.post, "Post period label dates (default: nights after the last dose)");
     sub.add_option("--washout", flags.washout,
-                   "Nights from the first dose left out before the treatment period (default 7)")
-        ->check(CLI::Range(0, 365));
-    sub.add_option("--primary", flags.primary, "One primary metric, reported without multiplicity adjustment");
+                   "Nights from the first dose left out before the treatment period (default " +
+                       std::to_string(CompareOptions{}.washout_nights) + ", 0 to 365)");
+    sub.add_option("--primary", flags.primary,
+                   "The primary metric, reported without multiplicity adjustment (default " +
+                       CompareOptions{}.primary + ")");
+    sub.add_option("--compare-source", flags.source,
+                   "Compare only this source's nights (name, label or format; default: the source with "
+                   "the most nights among those in both periods)");
+    sub.add_flag("--all-sources", flags.all_sources,
+                 "Keep every source's nights and adjust the estimate for source and epoch length");
     sub.add_option("--seed", flags.seed, help.seed);
-    sub.add_option("-B,--resamples", flags.resamples, "Bootstrap resamples (default 10000)")
-        ->check(CLI::Range(static_cast<std::size_t>(100), static_cast<std::size_t>(10'000'000)));
+    sub.add_option("-B,--resamples", flags.resamples,
+                   "Resamples of the bootstrap sensitivity interval (default " +
+                       std::to_string(CompareOptions{}.resamples) + ", 100 to 10,000,000)");
 }
 
 CompareOptions compare_options(const CompareFlags& f, std::string_view command) {
-    if (f.baseline.empty() != f.treatment.empty())
-        throw UsageError(std::string(command) + " needs both --baseline and --treatment, or neither");
     CompareOptions opt;
     opt.metrics = f.metrics;
-    for (const auto& m : opt.metrics)
-        if (!find_metric(m)) throw UsageError("--metrics: unknown metric \"" + m + "\"");
     if (!f.baseline.empty()) opt.baseline = parse_date_range(f.baseline);
     if (!f.treatment.empty()) opt.treatment = parse_date_range(f.treatment);
     if (!f.post.empty()) opt.post = parse_date_range(f.post);
-    opt.washout_nights = f.washout;
-    opt.seed = f.seed;
-    opt.resamples = f.resamples;
-    opt.primary = f.primary;
-    if (!opt.primary.empty() && !find_metric(opt.primary))
-        throw UsageError("--primary: unknown metric \"" + opt.primary + "\"");
+    try {
+        opt.washout_nights = f.washout;
+        opt.seed = f.seed;
+        opt.resamples = f.resamples;
+        opt.primary = f.primary;
+        opt.compare_source = f.source;
+        opt.all_sources = f.all_sources;
+        opt.validate();
+    } catch (const UsageError& e) {
+        throw UsageError(std::string(command) + ": " + e.what());
+    }
     return opt;
 }
 

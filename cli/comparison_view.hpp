@@ -23,19 +23,22 @@ api::Intake load_intake(const std::string& path, const ImportFlags& flags);
 struct CompareFlags {
     std::string intake;
     std::vector<std::string> metrics;
-    std::string baseline, treatment, post, primary;
-    int washout = 7;
-    std::uint64_t seed = 20240301;
-    std::size_t resamples = 10000;
+    std::string baseline, treatment, post;
+    // Defaults are CompareOptions' own.
+    std::string primary = CompareOptions{}.primary;
+    int washout = CompareOptions{}.washout_nights;
+    std::uint64_t seed = CompareOptions{}.seed;
+    std::size_t resamples = CompareOptions{}.resamples;
+    std::string source;        // --compare-source
+    bool all_sources = false;  // --all-sources
 };
 struct CompareFlagHelp {
     std::string intake, metrics, seed;
 };
 void add_compare_flags(CLI::App& sub, CompareFlags& flags, const CompareFlagHelp& help);
 
-// The options the flags ask for, checked before any file is read: both
-// --baseline and --treatment or neither, known metric names, valid date
-// ranges. Throws UsageError naming `command`.
+// The options the flags ask for, checked (CompareOptions::validate) before
+// any file is read. Throws UsageError naming `command`.
 CompareOptions compare_options(const CompareFlags& flags, std::string_view command);
 
 // api::compare over loaded nights with the log at `intake_path` (may be

@@ -1,17 +1,17 @@
 #include "sleeparch/comparison.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <map>
 #include <set>
 #include <thread>
-
-#include <boost/math/distributions/students_t.hpp>
 
 #include "sleeparch/error.hpp"
 #include "sleeparch/random.hpp"
@@ -68,12 +68,13 @@ std::uint64_t fnv1a(std::string_view s) {
     return h;
 }
 
-// One row of the regression: a main sleep inside baseline or treatment.
+// One row of the regressions: a main sleep inside baseline or treatment.
 struct Row {
     std::size_t night;
     double t;       // days since the first baseline night
     bool treated;
     bool weekend;
+    double y;
 };
 
 struct Context {
@@ -81,61 +82,163 @@ struct Context {
     const std::vector<NightMetrics>& metrics;
     const LinkResult& links;
     const CompareOptions& options;
-    std::vector<std::size_t> base, treat, post;  // night indices by label date
-    std::vector<std::string> shared_tags;
+    // Night indices by label date: the compared source's (all sources with
+    // all_sources), and every source's for the all-sources sensitivity.
+    std::vector<std::size_t> base, treat, post;
+    std::vector<std::size_t> all_base, all_treat;
+    std::vector<std::string> tags;  // on >= 5 compared nights
+    std::vector<std::string> source_keys;  // sorted, over all_base + all_treat
     date origin;
+    bool comparable = true;
 };
 
 bool has_tag(const NightLink& l, const std::string& tag) {
     return std::binary_search(l.tags.begin(), l.tags.end(), tag);
 }
 
-double t_quantile(double df, double q) {
-    if (!(df > 0)) return nan_v;
-    return boost::math::quantile(boost::math::students_t_distribution<double>(df), q);
+// A level-shift estimate from y = X b (column `shift_col` is D) with
+// Newey–West errors and Student t on n - k df; covariate columns after
+// `keep` are dropped (last first) while the design is singular.
+struct ShiftFit {
+    bool ok = false;
+    std::size_t n = 0;
+    double estimate = nan_v, se = nan_v, df = nan_v, ci_low = nan_v, ci_high = nan_v, p = nan_v;
+    std::vector<std::string> covariates;
+};
+
+ShiftFit fit_shift(const std::vector<std::vector<double>>& columns, const std::vector<std::string>& names,
+                   const std::vector<double>& y, std::size_t shift_col, std::size_t keep) {
+    ShiftFit out;
+    const std::size_t n = y.size();
+    out.n = n;
+    std::size_t k = columns.size();
+    const Eigen::VectorXd ye = Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(n));
+    while (k >= keep) {
+        if (n > k + 1) {
+            Eigen::MatrixXd X(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(k));
+            for (std::size_t c = 0; c < k; ++c)
+                for (std::size_t r = 0; r < n; ++r)
+                    X(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = columns[c][r];
+            const OlsHacResult fit = ols_hac(X, ye, newey_west_lag(n));
+            if (fit.ok && fit.se(static_cast<Eigen::Index>(shift_col)) > 0) {
+                const auto j = static_cast<Eigen::Index>(shift_col);
+                out.ok = true;
+                out.estimate = fit.beta(j);
+                out.se = fit.se(j);
+                out.df = fit.df;
+                const double q = student_t_quantile(0.975, fit.df);
+                out.ci_low = out.estimate - q * out.se;
+                out.ci_high = out.estimate + q * out.se;
+                out.p = fit.p(j);
+                for (std::size_t c = 0; c < k; ++c)
+                    if (c != shift_col && !names[c].empty()) out.covariates.push_back(names[c]);
+                return out;
+            }
+        }
+        if (k == keep) break;
+        --k;
+    }
+    return out;
 }
 
-MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
+Sensitivity as_sensitivity(std::string name, const ShiftFit& f) {
+    Sensitivity s;
+    s.name = std::move(name);
+    s.ok = f.ok;
+    s.n = f.n;
+    s.estimate = f.estimate;
+    s.ci_low = f.ci_low;
+    s.ci_high = f.ci_high;
+    s.p = f.p;
+    s.covariates = f.covariates;
+    return s;
+}
+
+std::string epoch_name(std::int32_t epoch_s) {
+    return epoch_s > 0 ? "epoch:" + std::to_string(epoch_s) + "s" : "epoch:unknown";
+}
+
+// Rows y = b0 + b1 D + source and epoch-length indicators (the first level
+// of each is the reference), over `base` and `treat`.
+ShiftFit all_source_fit(const Context& ctx, const std::vector<Row>& rows) {
+    std::vector<std::vector<double>> cols(2, std::vector<double>(rows.size()));
+    std::vector<std::string> names = {"", ""};
+    std::set<std::string> sources, epochs;
+    for (const Row& r : rows) {
+        sources.insert(ctx.nights[r.night].source.key());
+        epochs.insert(epoch_name(ctx.nights[r.night].epoch_s));
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        cols[0][i] = 1.0;
+        cols[1][i] = rows[i].treated ? 1.0 : 0.0;
+    }
+    auto add_levels = [&](const std::set<std::string>& levels, bool source) {
+        bool first = true;
+        for (const auto& level : levels) {
+            if (first) {
+                first = false;
+                continue;
+            }
+            std::vector<double> c(rows.size());
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                const Night& n = ctx.nights[rows[i].night];
+                c[i] = (source ? n.source.key() : epoch_name(n.epoch_s)) == level ? 1.0 : 0.0;
+            }
+            cols.push_back(std::move(c));
+            names.push_back(source ? "source:" + level : level);
+        }
+    };
+    add_levels(sources, true);
+    add_levels(epochs, false);
+    std::vector<double> y;
+    for (const Row& r : rows) y.push_back(r.y);
+    return fit_shift(cols, names, y, 1, 2);
+}
+
+// One compared series: a night metric or a morning rating (§5.10), by night index.
+struct Compared {
+    std::string name, unit;
+    std::function<double(std::size_t)> value;  // NaN: no value that night
+};
+
+MetricComparison compare_metric(const Context& ctx, const Compared& info) {
     MetricComparison m;
-    m.metric = std::string(info.name);
-    m.unit = std::string(info.unit);
-    m.primary = !ctx.options.primary.empty() && ctx.options.primary == info.name;
+    m.metric = info.name;
+    m.unit = info.unit;
+    m.primary = ctx.options.primary == info.name;
     const bool share = is_share_metric(info.name);
 
-    std::vector<double> yb, yt, yp;
-    std::vector<Row> rows;
-    std::vector<double> y;
     auto usable = [&](std::size_t i, double& v) {
-        v = ctx.metrics[i].*(info.member);
+        v = info.value(i);
         if (!std::isfinite(v)) return false;
-        if (share && !(ctx.metrics[i].staged_fraction >= ctx.options.staged_fraction_min)) {
-            return false;
-        }
+        if (share && !(ctx.metrics[i].staged_fraction >= ctx.options.staged_fraction_min)) return false;
         return true;
     };
-    auto add = [&](const std::vector<std::size_t>& idx, std::vector<double>& out, bool treated,
-                   bool regress) {
+    auto collect = [&](const std::vector<std::size_t>& idx, bool treated, std::vector<double>* out,
+                       std::vector<Row>* rows, std::size_t* skipped) {
         for (std::size_t i : idx) {
             double v;
             if (!usable(i, v)) {
                 // Unstaged nights count too: their shares are NaN (METRICS.md §2), not 0.
                 const double staged = ctx.metrics[i].staged_fraction;
-                if (share && std::isfinite(staged) && staged < ctx.options.staged_fraction_min) ++m.skipped_low_staged;
+                if (skipped && share && std::isfinite(staged) && staged < ctx.options.staged_fraction_min) ++*skipped;
                 continue;
             }
-            out.push_back(v);
-            if (regress) {
+            if (out) out->push_back(v);
+            if (rows) {
                 const date d = ctx.nights[i].label_date;
                 const int wd = d.day_of_week().as_number();  // 0 = Sunday
-                rows.push_back({i, static_cast<double>((d - ctx.origin).days()), treated,
-                                wd == 0 || wd == 6});
-                y.push_back(v);
+                rows->push_back({i, static_cast<double>((d - ctx.origin).days()), treated, wd == 0 || wd == 6, v});
             }
         }
     };
-    add(ctx.base, yb, false, true);
-    add(ctx.treat, yt, true, true);
-    add(ctx.post, yp, false, false);
+    std::vector<double> yb, yt, yp;
+    std::vector<Row> rows, all_rows;
+    collect(ctx.base, false, &yb, &rows, &m.skipped_low_staged);
+    collect(ctx.treat, true, &yt, &rows, &m.skipped_low_staged);
+    collect(ctx.post, false, &yp, nullptr, nullptr);
+    collect(ctx.all_base, false, nullptr, &all_rows, nullptr);
+    collect(ctx.all_treat, true, nullptr, &all_rows, nullptr);
 
     m.n_baseline = yb.size();
     m.n_treatment = yt.size();
@@ -147,107 +250,112 @@ MetricComparison compare_metric(const Context& ctx, const MetricInfo& info) {
     m.sd_treatment = sample_sd(yt);
     m.median_baseline = median(yb);
     m.median_treatment = median(yt);
-    m.diff = m.mean_treatment - m.mean_baseline;
     m.hedges_g = hedges_g(m.mean_baseline, m.sd_baseline, m.n_baseline, m.mean_treatment,
                           m.sd_treatment, m.n_treatment);
-    m.ci_low = m.ci_high = m.se_diff = m.block_baseline = m.block_treatment = nan_v;
-    m.shift = m.shift_se = m.p = m.p_holm = m.rho_baseline = m.mde = m.baseline_trend_p = nan_v;
 
-    if (!yb.empty() && !yt.empty()) {
+    // The estimate, its CI, p and MDE: one estimator (§5.4).
+    const DiffTest test = diff_of_means_test(yb, yt);
+    m.diff = test.diff;
+    m.ci_low = test.ci_low;
+    m.ci_high = test.ci_high;
+    m.se_diff = test.se;
+    m.df = test.df;
+    m.p = test.p;
+    m.mde = test.mde;
+    m.rho_baseline = test.rho_baseline;
+    m.rho_treatment = test.rho_treatment;
+    m.p_holm = nan_v;
+    if (ctx.options.all_sources) {
+        // The source- and epoch-adjusted shift is the estimate (§5.2).
+        const ShiftFit f = all_source_fit(ctx, rows);
+        m.diff = f.estimate;
+        m.ci_low = f.ci_low;
+        m.ci_high = f.ci_high;
+        m.se_diff = f.se;
+        m.df = f.df;
+        m.p = f.p;
+        m.mde = f.ok ? (student_t_quantile(0.975, f.df) + student_t_quantile(0.80, f.df)) * f.se : nan_v;
+    }
+    if (!ctx.comparable) {
+        m.diff = m.ci_low = m.ci_high = m.se_diff = m.df = m.p = m.mde = nan_v;
+    }
+
+    // Sensitivity analyses (§5.7), on the compared nights.
+    if (ctx.comparable && m.n_baseline >= 3 && m.n_treatment >= 3) {
+        const std::size_t n = rows.size();
+        std::vector<std::vector<double>> cols(4, std::vector<double>(n));
+        std::vector<double> y(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            cols[0][i] = 1.0;
+            cols[1][i] = rows[i].treated ? 1.0 : 0.0;
+            cols[2][i] = rows[i].t;
+            cols[3][i] = rows[i].weekend ? 1.0 : 0.0;
+            y[i] = rows[i].y;
+        }
+        m.sensitivity.push_back(as_sensitivity("trend_adjusted", fit_shift(cols, {"", "", "t", "weekend"}, y, 1, 3)));
+        if (!ctx.tags.empty()) {
+            std::vector<std::vector<double>> tc = {cols[0], cols[1], cols[3]};
+            std::vector<std::string> names = {"", "", "weekend"};
+            for (const auto& tag : ctx.tags) {
+                std::vector<double> c(n);
+                for (std::size_t i = 0; i < n; ++i) c[i] = has_tag(ctx.links.nights[rows[i].night], tag) ? 1.0 : 0.0;
+                tc.push_back(std::move(c));
+                names.push_back("tag:" + tag);
+            }
+            m.sensitivity.push_back(as_sensitivity("tag_adjusted", fit_shift(tc, names, y, 1, 2)));
+        }
+        if (!ctx.options.all_sources && ctx.source_keys.size() > 1)
+            m.sensitivity.push_back(as_sensitivity("all_sources", all_source_fit(ctx, all_rows)));
+        // A resampling check of the interval: the studentised stationary
+        // bootstrap (bootstrap_diff_ci), seeded per metric.
         Xoshiro256ss rng = Xoshiro256ss::for_stream(ctx.options.seed, fnv1a(info.name));
         const BootstrapInterval ci = bootstrap_diff_ci(yb, yt, ctx.options.resamples, rng);
-        m.ci_low = ci.low;
-        m.ci_high = ci.high;
-        m.se_diff = ci.se;
-        m.block_baseline = ci.block_baseline;
-        m.block_treatment = ci.block_treatment;
-    }
-
-    const double rho = lag1_autocorrelation(yb);
-    m.rho_baseline = rho;
-    if (m.n_baseline >= 2 && m.n_treatment >= 1) {
-        const double r = std::isfinite(rho) ? std::min(rho, 0.95) : 0.0;
-        m.mde = 2.80 * m.sd_baseline *
-                std::sqrt((1.0 / static_cast<double>(m.n_baseline) +
-                           1.0 / static_cast<double>(m.n_treatment)) *
-                          (1.0 + r) / (1.0 - r));
-    }
-
-    // Segmented regression over baseline + treatment, dropping covariates
-    // (last first) while the design is singular.
-    std::vector<std::string> covs = {"weekend"};
-    for (const auto& tag : ctx.shared_tags) covs.push_back("tag:" + tag);
-    const std::size_t n = rows.size();
-    if (m.n_baseline >= 2 && m.n_treatment >= 2) {
-        Eigen::VectorXd ye = Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(n));
-        while (true) {
-            Eigen::MatrixXd X(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(3 + covs.size()));
-            for (std::size_t r = 0; r < n; ++r) {
-                const auto ri = static_cast<Eigen::Index>(r);
-                X(ri, 0) = 1.0;
-                X(ri, 1) = rows[r].t;
-                X(ri, 2) = rows[r].treated ? 1.0 : 0.0;
-                for (std::size_t c = 0; c < covs.size(); ++c) {
-                    double v;
-                    if (covs[c] == "weekend") v = rows[r].weekend ? 1.0 : 0.0;
-                    else v = has_tag(ctx.links.nights[rows[r].night], covs[c].substr(4)) ? 1.0 : 0.0;
-                    X(ri, static_cast<Eigen::Index>(3 + c)) = v;
-                }
-            }
-            const OlsHacResult fit = ols_hac(X, ye, newey_west_lag(n));
-            if (fit.ok) {
-                m.shift = fit.beta(2);
-                m.shift_se = fit.se(2);
-                m.p = fit.p(2);
-                m.hac_lag = fit.maxlags;
-                m.covariates = covs;
-                break;
-            }
-            if (covs.empty()) break;
-            covs.pop_back();
-        }
-    }
-    if (m.n_baseline >= 3) {
-        Eigen::MatrixXd X(static_cast<Eigen::Index>(m.n_baseline), 2);
-        Eigen::VectorXd yv(static_cast<Eigen::Index>(m.n_baseline));
-        std::size_t k = 0;
-        for (std::size_t r = 0; r < n && k < m.n_baseline; ++r) {
-            if (rows[r].treated) continue;
-            X(static_cast<Eigen::Index>(k), 0) = 1.0;
-            X(static_cast<Eigen::Index>(k), 1) = rows[r].t;
-            yv(static_cast<Eigen::Index>(k)) = y[r];
-            ++k;
-        }
-        const OlsHacResult fit = ols_hac(X, yv, newey_west_lag(m.n_baseline));
-        if (fit.ok) m.baseline_trend_p = fit.p(1);
+        Sensitivity b;
+        b.name = "bootstrap";
+        b.ok = std::isfinite(ci.low);
+        b.n = yb.size() + yt.size();
+        b.estimate = test.diff;
+        b.ci_low = ci.low;
+        b.ci_high = ci.high;
+        b.p = nan_v;
+        m.sensitivity.push_back(std::move(b));
     }
 
     // Dose–response within the treatment period.
     for (const char* predictor : {"mg_elemental", "mg_7d_mean"}) {
         const bool daily = std::string_view(predictor) == "mg_elemental";
         std::vector<double> xs, ys;
-        for (std::size_t r = 0; r < n; ++r) {
-            if (!rows[r].treated) continue;
-            const NightLink& l = ctx.links.nights[rows[r].night];
+        for (const Row& r : rows) {
+            if (!r.treated) continue;
+            const NightLink& l = ctx.links.nights[r.night];
             xs.push_back((daily ? l.mg_elemental : l.mg_7d_mean) / 100.0);
-            ys.push_back(y[r]);
+            ys.push_back(r.y);
         }
         if (xs.size() < ctx.options.min_nights) continue;
         const double sdx = sample_sd(xs);
         if (!(sdx > 1e-9) || !(sample_sd(ys) > 0)) continue;
-        Eigen::MatrixXd X(static_cast<Eigen::Index>(xs.size()), 2);
-        for (std::size_t i = 0; i < xs.size(); ++i) {
-            X(static_cast<Eigen::Index>(i), 0) = 1.0;
-            X(static_cast<Eigen::Index>(i), 1) = xs[i];
-        }
-        const Eigen::VectorXd yv = Eigen::Map<const Eigen::VectorXd>(ys.data(), static_cast<Eigen::Index>(ys.size()));
-        const OlsHacResult fit = ols_hac(X, yv, newey_west_lag(xs.size()));
-        if (!fit.ok) continue;
-        const double q = t_quantile(fit.df, 0.975);
-        m.dose_response.push_back({predictor, xs.size(), fit.beta(1), fit.beta(1) - q * fit.se(1),
-                                   fit.beta(1) + q * fit.se(1), fit.p(1)});
+        std::vector<std::vector<double>> cols = {std::vector<double>(xs.size(), 1.0), xs};
+        const ShiftFit f = fit_shift(cols, {"", ""}, ys, 1, 2);
+        if (!f.ok) continue;
+        m.dose_response.push_back({predictor, xs.size(), f.estimate, f.ci_low, f.ci_high, f.p});
     }
     return m;
+}
+
+// Of the baseline alone: slope per day and its HAC p-value.
+std::pair<double, double> baseline_slope(const Context& ctx, const Compared& info) {
+    std::vector<double> ts, ys;
+    for (std::size_t i : ctx.base) {
+        const double v = info.value(i);
+        if (!std::isfinite(v)) continue;
+        if (is_share_metric(info.name) && !(ctx.metrics[i].staged_fraction >= ctx.options.staged_fraction_min))
+            continue;
+        ts.push_back(static_cast<double>((ctx.nights[i].label_date - ctx.origin).days()));
+        ys.push_back(v);
+    }
+    if (ys.size() < 3) return {nan_v, nan_v};
+    const ShiftFit f = fit_shift({std::vector<double>(ys.size(), 1.0), ts}, {"", ""}, ys, 1, 2);
+    return {f.estimate, f.p};
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
@@ -271,28 +379,7 @@ PeriodInfo period(std::string name, const std::optional<DateRange>& dates,
     return p;
 }
 
-std::string unit_suffix(const std::string& unit) {
-    if (unit == "min") return " min";
-    if (unit == "%") return " points";
-    if (unit == "/h") return " per hour";
-    return "";
-}
-
 }  // namespace
-
-std::string metric_display_name(std::string_view metric) {
-    const MetricInfo* info = find_metric(metric);
-    return std::string(info ? display_name(*info) : metric);
-}
-
-std::string_view verdict_phrase(const MetricComparison& m) {
-    switch (m.verdict) {
-        case Verdict::Changed: return m.diff < 0 ? "changed: lower" : "changed: higher";
-        case Verdict::NoChange: return "no change detected";
-        case Verdict::NotEnoughNights: break;
-    }
-    return "not enough nights";
-}
 
 DateRange parse_date_range(std::string_view text) {
     const auto dots = text.find("..");
@@ -343,17 +430,52 @@ std::string_view verdict_name(Verdict v) {
     switch (v) {
         case Verdict::Changed: return "changed";
         case Verdict::NoChange: return "no_change";
-        case Verdict::NotEnoughNights: break;
+        case Verdict::NotComparable: return "not_comparable";
+        case Verdict::TooFewNights: break;
     }
-    return "not_enough_nights";
+    return "too_few_nights";
 }
+
+void CompareOptions::validate() const {
+    if (baseline.has_value() != treatment.has_value())
+        throw UsageError("give both --baseline and --treatment, or neither (periods then come from the intake log)");
+    if (washout_nights < 0 || washout_nights > 365) throw UsageError("--washout must be 0 to 365 nights");
+    if (resamples < 100 || resamples > 10'000'000)
+        throw UsageError("--resamples must be 100 to 10,000,000");
+    if (min_nights < 2) throw UsageError("the minimum number of nights per period must be at least 2");
+    if (!(staged_fraction_min >= 0.0 && staged_fraction_min <= 1.0))
+        throw UsageError("the staged-fraction threshold must be between 0 and 1");
+    for (const auto& name : metrics)
+        if (!find_metric(name))
+            throw UsageError("--metrics: unknown metric \"" + name + "\" (see `sleeparch nights --help` for names)");
+    if (!primary.empty() && !find_metric(primary))
+        throw UsageError("--primary: unknown metric \"" + primary + "\" (see `sleeparch nights --help` for names)");
+    if (all_sources && !compare_source.empty())
+        throw UsageError("give --compare-source or --all-sources, not both");
+    if (baseline && treatment && baseline->last >= treatment->first && treatment->last >= baseline->first)
+        throw UsageError("--baseline and --treatment overlap");
+}
+
+namespace {
+
+bool source_matches(const Source& s, const std::string& wanted) {
+    auto lower = [](std::string v) {
+        for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return v;
+    };
+    const std::string w = lower(wanted);
+    return w == lower(s.label()) || w == lower(s.name) || w == lower(s.format) || w == lower(s.key());
+}
+
+}  // namespace
 
 ComparisonResult compare_periods(const std::vector<Night>& nights,
                                  const std::vector<NightMetrics>& metrics,
                                  const std::vector<Dose>& doses, const CompareOptions& options,
-                                 const std::vector<SerumResult>& serum) {
+                                 const std::vector<SerumResult>& serum, const std::vector<Rating>& ratings) {
     if (metrics.size() != nights.size())
         throw UsageError("compare_periods: one NightMetrics per night is required");
+    options.validate();
     std::vector<const MetricInfo*> infos;
     if (options.metrics.empty()) {
         for (auto name : default_comparison_metrics()) {
@@ -363,24 +485,35 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
     } else {
         for (const auto& name : options.metrics) {
             const MetricInfo* mi = find_metric(name);
-            if (!mi) throw UsageError("unknown metric \"" + name + "\" (see `sleeparch nights --help` for names)");
             if (std::find(infos.begin(), infos.end(), mi) == infos.end()) infos.push_back(mi);
         }
     }
     // The primary metric is always compared.
     if (!options.primary.empty()) {
         const MetricInfo* mi = find_metric(options.primary);
-        if (!mi)
-            throw UsageError("unknown primary metric \"" + options.primary +
-                             "\" (see `sleeparch nights --help` for names)");
         if (std::find(infos.begin(), infos.end(), mi) == infos.end()) infos.push_back(mi);
     }
-    if (options.resamples == 0) throw UsageError("the number of bootstrap resamples must be positive");
-    if (options.washout_nights < 0) throw UsageError("--washout must be 0 or more nights");
-    if (options.baseline.has_value() != options.treatment.has_value())
-        throw UsageError("give both --baseline and --treatment, or neither (periods then come from the intake log)");
 
     const LinkResult links = link_nights(nights, metrics, doses);
+    std::vector<Compared> series;
+    for (const MetricInfo* mi : infos)
+        series.push_back({std::string(mi->name), std::string(mi->unit),
+                          [&metrics, mi](std::size_t i) { return metrics[i].*(mi->member); }});
+    // Ratings: one series per name, the mean of that name's ratings of the
+    // night's label date (§5.10), compared like a metric.
+    std::map<std::string, std::map<date, std::pair<double, int>>> rated;
+    for (const Rating& r : ratings) {
+        auto& cell = rated[r.name][r.night];
+        cell.first += r.value;
+        ++cell.second;
+    }
+    for (const auto& [name, by_date] : rated) {
+        const auto* table = &by_date;
+        series.push_back({"rating:" + name, "rating", [&nights, table](std::size_t i) {
+                              auto it = table->find(nights[i].label_date);
+                              return it == table->end() ? nan_v : it->second.first / it->second.second;
+                          }});
+    }
 
     std::vector<std::size_t> mains;
     for (std::size_t i = 0; i < nights.size(); ++i)
@@ -390,17 +523,30 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
     });
     if (mains.empty()) throw UsageError("no main sleeps to compare");
 
+    if (!options.compare_source.empty()) {
+        bool found = false;
+        std::set<std::string> present;
+        for (std::size_t i : mains) {
+            found = found || source_matches(nights[i].source, options.compare_source);
+            present.insert(nights[i].source.label());
+        }
+        if (!found)
+            throw UsageError("--compare-source \"" + options.compare_source + "\" matches no source; present: " +
+                             join(std::vector<std::string>(present.begin(), present.end()), ", "));
+    }
+
     ComparisonResult res;
     res.resamples = options.resamples;
     res.seed = options.seed;
     res.serum = serum;
+    res.min_nights = options.min_nights;
+    res.primary = options.primary;
+    res.all_sources = options.all_sources;
 
     std::optional<DateRange> base_r, wash_r, treat_r, post_r;
     if (options.baseline) {
         base_r = options.baseline;
         treat_r = options.treatment;
-        if (base_r->last >= treat_r->first && treat_r->last >= base_r->first)
-            throw UsageError("--baseline and --treatment overlap");
         if (base_r->last < treat_r->first && treat_r->first - base_r->last > date_duration(1))
             wash_r = DateRange{base_r->last + date_duration(1), treat_r->first - date_duration(1)};
         post_r = options.post;
@@ -429,14 +575,14 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
             post_r = DateRange{*last_dosed + date_duration(1), last_night};
     }
 
-    Context ctx{nights, metrics, links, options, {}, {}, {}, {}, {}};
-    std::vector<std::size_t> wash;
+    Context ctx{nights, metrics, links, options, {}, {}, {}, {}, {}, {}, {}, {}, true};
+    std::vector<std::size_t> wash, all_post;
     for (std::size_t i : mains) {
         const date d = nights[i].label_date;
-        if (base_r && base_r->contains(d)) ctx.base.push_back(i);
-        else if (treat_r && treat_r->contains(d)) ctx.treat.push_back(i);
+        if (base_r && base_r->contains(d)) ctx.all_base.push_back(i);
+        else if (treat_r && treat_r->contains(d)) ctx.all_treat.push_back(i);
         else if (wash_r && wash_r->contains(d)) wash.push_back(i);
-        else if (post_r && post_r->contains(d)) ctx.post.push_back(i);
+        else if (post_r && post_r->contains(d)) all_post.push_back(i);
     }
     // Open-ended ranges are shown as the nights they cover.
     const date first_label = nights[mains.front()].label_date;
@@ -447,29 +593,101 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
             (*r)->last = std::min((*r)->last, last_label);
             if ((*r)->last < (*r)->first) r->reset();
         }
-    res.baseline = period("baseline", base_r, ctx.base);
+    res.baseline = period("baseline", base_r, ctx.all_base);
     res.washout = period("washout", wash_r, wash);
-    res.treatment = period("treatment", treat_r, ctx.treat);
-    res.post = period("post", post_r, ctx.post);
-    ctx.origin = ctx.base.empty() ? (ctx.treat.empty() ? nights[mains.front()].label_date
-                                                       : nights[ctx.treat.front()].label_date)
-                                  : nights[ctx.base.front()].label_date;
+    res.treatment = period("treatment", treat_r, ctx.all_treat);
+    res.post = period("post", post_r, all_post);
 
-    // Tags seen in both periods can be adjusted for; others cannot.
-    std::set<std::string> tb, tt;
-    for (std::size_t i : ctx.base) tb.insert(links.nights[i].tags.begin(), links.nights[i].tags.end());
-    for (std::size_t i : ctx.treat) tt.insert(links.nights[i].tags.begin(), links.nights[i].tags.end());
-    for (const auto& tag : tb)
-        if (tt.count(tag)) ctx.shared_tags.push_back(tag);
+    // One source (§5.2): the one with the most main sleeps over both
+    // periods among those in both, unless named or all_sources.
+    std::map<std::string, SourceNights> by_key;
+    for (std::size_t i : ctx.all_base) {
+        auto& s = by_key[nights[i].source.key()];
+        s.source = nights[i].source.label();
+        ++s.baseline;
+    }
+    for (std::size_t i : ctx.all_treat) {
+        auto& s = by_key[nights[i].source.key()];
+        s.source = nights[i].source.label();
+        ++s.treatment;
+    }
+    for (const auto& [key, s] : by_key) ctx.source_keys.push_back(key);
+    std::set<std::string> compared;
+    if (options.all_sources) {
+        for (const auto& [key, s] : by_key) compared.insert(key);
+        res.comparable = !ctx.all_base.empty() && !ctx.all_treat.empty();
+    } else {
+        std::string chosen;
+        if (!options.compare_source.empty()) {
+            for (std::size_t i : mains)
+                if (source_matches(nights[i].source, options.compare_source)) {
+                    chosen = nights[i].source.key();
+                    break;
+                }
+        } else {
+            std::size_t best = 0;
+            for (const auto& [key, s] : by_key)
+                if (s.baseline > 0 && s.treatment > 0 && s.baseline + s.treatment > best) {
+                    best = s.baseline + s.treatment;
+                    chosen = key;
+                }
+        }
+        auto it = by_key.find(chosen);
+        res.comparable = it != by_key.end() && it->second.baseline > 0 && it->second.treatment > 0;
+        if (!chosen.empty()) {
+            compared.insert(chosen);
+            for (std::size_t i : mains)
+                if (nights[i].source.key() == chosen) {
+                    res.source = nights[i].source.label();
+                    break;
+                }
+        }
+    }
+    ctx.comparable = res.comparable;
+    for (auto& [key, s] : by_key) {
+        s.compared = compared.count(key) > 0;
+        if (!s.compared) res.nights_left_out += s.baseline + s.treatment;
+        res.sources.push_back(s);
+    }
+    auto keep = [&](const std::vector<std::size_t>& from, std::vector<std::size_t>& to) {
+        for (std::size_t i : from)
+            if (compared.count(nights[i].source.key())) to.push_back(i);
+    };
+    keep(ctx.all_base, ctx.base);
+    keep(ctx.all_treat, ctx.treat);
+    keep(all_post, ctx.post);
+    ctx.origin = !ctx.all_base.empty() ? nights[ctx.all_base.front()].label_date
+                 : !ctx.all_treat.empty() ? nights[ctx.all_treat.front()].label_date
+                                          : nights[mains.front()].label_date;
 
-    res.metrics.resize(infos.size());
+    // Tags on at least 5 compared nights can be adjusted for.
+    {
+        std::map<std::string, TagCount> counts;
+        for (std::size_t i : ctx.base)
+            for (const auto& tag : links.nights[i].tags) {
+                counts[tag].tag = tag;
+                ++counts[tag].baseline;
+            }
+        for (std::size_t i : ctx.treat)
+            for (const auto& tag : links.nights[i].tags) {
+                counts[tag].tag = tag;
+                ++counts[tag].treatment;
+            }
+        for (const auto& [tag, c] : counts)
+            if (c.baseline + c.treatment >= 5) {
+                ctx.tags.push_back(tag);
+                res.tags.push_back(c);
+            }
+    }
+
+    res.metrics.resize(series.size());
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    threads = std::min<unsigned>(threads, static_cast<unsigned>(infos.size()));
-    std::vector<std::exception_ptr> errors(infos.size());
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(series.size()));
+    std::vector<std::exception_ptr> errors(series.size());
     auto work = [&](unsigned w) {
-        for (std::size_t k = w; k < infos.size(); k += threads) {
+        for (std::size_t k = w; k < series.size(); k += threads) {
             try {
-                res.metrics[k] = compare_metric(ctx, *infos[k]);
+                res.metrics[k] = compare_metric(ctx, series[k]);
             } catch (...) {
                 errors[k] = std::current_exception();
             }
@@ -485,55 +703,103 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
 
-    // Holm over the metrics with a p-value, the primary metric left out.
+    // Verdicts (§5.6): the primary unadjusted, Holm over the secondaries
+    // that have enough nights.
+    auto enough = [&](const MetricComparison& m) {
+        return m.n_baseline >= options.min_nights && m.n_treatment >= options.min_nights;
+    };
     std::vector<double> ps;
-    for (const auto& m : res.metrics) {
-        const bool enough = m.n_baseline >= options.min_nights && m.n_treatment >= options.min_nights;
-        ps.push_back(enough && !m.primary ? m.p : nan_v);
-    }
+    for (const auto& m : res.metrics)
+        ps.push_back(res.comparable && enough(m) && !m.primary ? m.p : nan_v);
     const std::vector<double> adj = holm_adjust(ps);
+    std::size_t family = 0;
+    for (double p : ps) family += std::isnan(p) ? 0 : 1;
     for (std::size_t k = 0; k < res.metrics.size(); ++k) {
         auto& m = res.metrics[k];
-        const bool enough = m.n_baseline >= options.min_nights && m.n_treatment >= options.min_nights;
-        m.p_holm = m.primary ? m.p : adj[k];
-        if (!enough) {
-            m.verdict = Verdict::NotEnoughNights;
+        m.holm_family = m.primary ? 0 : family;
+        m.min_nights = options.min_nights;
+        if (!res.comparable) {
+            m.verdict = Verdict::NotComparable;
+            m.p_holm = nan_v;
+        } else if (!enough(m)) {
+            m.verdict = Verdict::TooFewNights;
             m.p_holm = m.primary ? m.p : nan_v;
-        } else if (m.p_holm < 0.05 && (m.ci_low > 0 || m.ci_high < 0)) {
-            m.verdict = Verdict::Changed;
         } else {
-            m.verdict = Verdict::NoChange;
+            m.p_holm = m.primary ? m.p : adj[k];
+            m.verdict = m.p_holm < 0.05 ? Verdict::Changed : Verdict::NoChange;
         }
     }
 
-    // Warnings (METRICS.md §5.7).
+    // One drift warning, for the primary metric (§5.7): the baseline slope
+    // projected to the treatment midpoint is at least half of |diff|.
+    for (std::size_t k = 0; k < res.metrics.size(); ++k) {
+        const auto& m = res.metrics[k];
+        if (!m.primary || !res.comparable || !std::isfinite(m.diff) || ctx.treat.empty()) continue;
+        const auto [slope, p] = baseline_slope(ctx, series[k]);
+        if (!(p < 0.05)) continue;
+        double tb = 0, tt = 0;
+        for (std::size_t i : ctx.base) tb += static_cast<double>((nights[i].label_date - ctx.origin).days());
+        for (std::size_t i : ctx.treat) tt += static_cast<double>((nights[i].label_date - ctx.origin).days());
+        tb /= static_cast<double>(std::max<std::size_t>(ctx.base.size(), 1));
+        tt /= static_cast<double>(ctx.treat.size());
+        const double projected = slope * (tt - tb);
+        if (std::fabs(projected) >= 0.5 * std::fabs(m.diff))
+            res.drift_warning = m.metric + ": the baseline already drifts (slope p = " + fmt_p(p) +
+                                "; projected to the treatment midpoint it moves " + fmt(projected) +
+                                ", at least half of the difference " + fmt(m.diff) +
+                                "): part of the difference may be a drift that started before magnesium";
+    }
+
+    // Warnings (§5.8).
     auto& w = res.warnings;
-    if (ctx.base.empty()) w.push_back("no baseline nights: there is nothing before the first dose to compare with");
-    if (ctx.treat.empty()) w.push_back("no treatment nights after the washout");
+    if (ctx.all_base.empty()) w.push_back("no baseline nights: there is nothing before the first dose to compare with");
+    if (ctx.all_treat.empty()) w.push_back("no treatment nights after the washout");
+    if (!res.comparable && !ctx.all_base.empty() && !ctx.all_treat.empty())
+        w.push_back(options.compare_source.empty()
+                        ? "no source recorded nights in both periods (the device changed): the periods are not comparable"
+                        : "the source \"" + options.compare_source + "\" did not record nights in both periods: the periods are not comparable");
+    if (res.nights_left_out > 0) {
+        std::vector<std::string> parts;
+        for (const auto& s : res.sources)
+            if (!s.compared)
+                parts.push_back(s.source + ": " + std::to_string(s.baseline) + " baseline, " +
+                                std::to_string(s.treatment) + " treatment");
+        w.push_back(std::to_string(res.nights_left_out) + " nights of other sources left out (" + join(parts, "; ") +
+                    "); compared: " + (res.source.empty() ? std::string("none") : res.source));
+    }
+    if (options.all_sources) {
+        // Shares of nights per source, not sets of sources.
+        const double nb = static_cast<double>(ctx.all_base.size()), nt = static_cast<double>(ctx.all_treat.size());
+        if (nb > 0 && nt > 0)
+            for (const auto& s : res.sources) {
+                const double sb = 100.0 * static_cast<double>(s.baseline) / nb;
+                const double st = 100.0 * static_cast<double>(s.treatment) / nt;
+                if (std::fabs(sb - st) > 20.0)
+                    w.push_back(s.source + " recorded " + fmt(sb, 0) + " % of baseline nights and " + fmt(st, 0) +
+                                " % of treatment nights: the estimate is adjusted for source and epoch length, "
+                                "but a difference may still come from the devices rather than from sleep");
+            }
+    }
     {
-        // Sources by name and version; a device description that changes
-        // under the same name and version is reported on its own.
-        std::set<std::string> sb, st, db, dt;
-        for (std::size_t i : ctx.base) {
-            sb.insert(source_description(nights[i]));
-            db.insert(nights[i].source.label() + "|" + nights[i].source.device);
-        }
-        for (std::size_t i : ctx.treat) {
-            st.insert(source_description(nights[i]));
-            dt.insert(nights[i].source.label() + "|" + nights[i].source.device);
-        }
-        std::vector<std::string> only_b, only_t;
-        std::set_difference(sb.begin(), sb.end(), st.begin(), st.end(), std::back_inserter(only_b));
-        std::set_difference(st.begin(), st.end(), sb.begin(), sb.end(), std::back_inserter(only_t));
-        if (!sb.empty() && !st.empty() && (!only_b.empty() || !only_t.empty())) {
-            std::string text = "source or algorithm version differs between periods (";
-            if (!only_b.empty()) text += "baseline only: " + join(only_b, "; ");
-            if (!only_t.empty()) text += std::string(only_b.empty() ? "" : "; ") + "treatment only: " + join(only_t, "; ");
-            w.push_back(text + "): a difference may come from the device rather than from sleep");
-        } else if (!sb.empty() && !st.empty() && db != dt) {
-            w.push_back("the device description differs between periods under the same source: a "
-                        "difference may come from the device rather than from sleep");
-        }
+        // Within the compared source(s): version or device description changes.
+        std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> versions;
+        for (std::size_t i : ctx.base) versions[nights[i].source.key()].first.insert(nights[i].source.version + "|" + nights[i].source.device);
+        for (std::size_t i : ctx.treat) versions[nights[i].source.key()].second.insert(nights[i].source.version + "|" + nights[i].source.device);
+        for (const auto& [key, v] : versions)
+            if (!v.first.empty() && !v.second.empty() && v.first != v.second) {
+                std::string label;
+                for (std::size_t i : ctx.treat)
+                    if (nights[i].source.key() == key) label = nights[i].source.label();
+                std::set<std::string> vb, vt;
+                for (std::size_t i : ctx.base)
+                    if (nights[i].source.key() == key) vb.insert(source_description(nights[i]));
+                for (std::size_t i : ctx.treat)
+                    if (nights[i].source.key() == key) vt.insert(source_description(nights[i]));
+                w.push_back(label + ": device or algorithm version differs between periods (baseline: " +
+                            join(std::vector<std::string>(vb.begin(), vb.end()), "; ") + "; treatment: " +
+                            join(std::vector<std::string>(vt.begin(), vt.end()), "; ") +
+                            "): a difference may come from the device rather than from sleep");
+            }
     }
     {
         std::size_t low = 0, total = 0;
@@ -547,10 +813,7 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
                         " nights have staged_fraction below " + fmt(options.staged_fraction_min, 1) +
                         " (sleep without stages): they are left out of the stage-share metrics");
     }
-    for (const auto& m : res.metrics)
-        if (m.baseline_trend_p < 0.05)
-            w.push_back(m.metric + ": the baseline already trends (p = " + fmt_p(m.baseline_trend_p) +
-                        "): part of any difference may be a drift that started before magnesium");
+    if (!res.drift_warning.empty()) w.push_back(res.drift_warning);
     if (!ctx.treat.empty()) {
         std::size_t none = 0;
         for (std::size_t i : ctx.treat)
@@ -588,60 +851,6 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
         }
     }
     return res;
-}
-
-std::string verdict_sentence(const MetricComparison& m) {
-    const std::string name(metric_display_name(m.metric));
-    const std::string unit = unit_suffix(m.unit);
-    switch (m.verdict) {
-        case Verdict::NotEnoughNights:
-            return name + ": not enough nights (" + std::to_string(m.n_baseline) + " baseline, " +
-                   std::to_string(m.n_treatment) + " treatment; 14 each needed).";
-        case Verdict::Changed:
-            return name + " was " + fmt(std::fabs(m.diff)) + unit + (m.diff < 0 ? " lower" : " higher") +
-                   " in the magnesium period (95 % CI " + fmt(m.ci_low) + " to " + fmt(m.ci_high) +
-                   "): a change associated with the magnesium period.";
-        case Verdict::NoChange: break;
-    }
-    return name + ": no change detected (difference " + fmt(m.diff) + unit + ", 95 % CI " +
-           fmt(m.ci_low) + " to " + fmt(m.ci_high) + "); changes smaller than " + fmt(m.mde) + unit +
-           " could not be seen.";
-}
-
-std::string closing_paragraph(const ComparisonResult& r) {
-    std::size_t changed = 0, compared = 0;
-    bool deep = false;
-    for (const auto& m : r.metrics) {
-        if (m.verdict != Verdict::NotEnoughNights) ++compared;
-        if (m.verdict == Verdict::Changed) ++changed;
-        if (m.metric == "deep_pct" || m.metric == "deep_min") deep = true;
-    }
-    std::string s;
-    if (compared == 0) {
-        s = "There were too few nights in one of the periods to compare anything: at least 14 "
-            "usable nights before and 14 after the washout are needed. ";
-    } else if (changed == 0) {
-        s = "None of the " + std::to_string(compared) +
-            " metrics compared differed clearly between the periods. That does not show that "
-            "magnesium has no effect: effects smaller than the minimum detectable effect shown "
-            "for each metric could not be seen with this many nights. ";
-    } else {
-        s = std::to_string(changed) + " of " + std::to_string(compared) +
-            " metrics differed between the periods. This is an association in your own data, "
-            "not proof that magnesium caused it: anything else that changed at the same time "
-            "(season, stress, schedule, another habit, the device) could explain it. ";
-    }
-    s += "Intervals allow for night-to-night correlation (block bootstrap, Newey-West errors) and "
-         "p-values are adjusted for the number of metrics. ";
-    if (deep)
-        s += "Consumer devices detect deep sleep poorly (about 44 % epoch sensitivity against "
-             "polysomnography, Menghini et al. 2021), so treat deep-sleep share with caution. ";
-    s += "Trial evidence for magnesium and sleep is thin (Mah & Pitre 2021: about 17 min shorter "
-         "sleep-onset latency, low-quality evidence). To learn more, keep logging: a longer "
-         "treatment period, a period off magnesium afterwards, and the same device throughout "
-         "make the comparison sharper. A serum magnesium test below 0.85 mmol/L is the one result "
-         "worth discussing with a doctor before taking supplements.";
-    return s;
 }
 
 }  // namespace sleeparch

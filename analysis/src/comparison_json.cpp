@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "sleeparch/comparison_text.hpp"
 #include "sleeparch/time.hpp"
 
 namespace sleeparch {
@@ -43,15 +44,11 @@ nlohmann::json metric_json(const MetricComparison& m) {
     j["p_holm"] = number(m.p_holm);
     j["mde"] = number(m.mde);
     j["verdict"] = std::string(verdict_name(m.verdict));
-    j["shift"] = number(m.shift);
-    j["shift_se"] = number(m.shift_se);
-    j["hac_lag"] = m.hac_lag;
-    j["covariates"] = m.covariates;
-    j["rho_baseline"] = number(m.rho_baseline);
     j["se_diff"] = number(m.se_diff);
-    j["block_baseline"] = number(m.block_baseline);
-    j["block_treatment"] = number(m.block_treatment);
-    j["baseline_trend_p"] = number(m.baseline_trend_p);
+    j["df"] = number(m.df);
+    j["holm_family"] = m.holm_family;
+    j["rho_baseline"] = number(m.rho_baseline);
+    j["rho_treatment"] = number(m.rho_treatment);
     j["skipped_low_staged"] = m.skipped_low_staged;
     j["n_post"] = m.n_post;
     j["mean_post"] = number(m.mean_post);
@@ -64,6 +61,16 @@ nlohmann::json metric_json(const MetricComparison& m) {
                       {"ci_high", number(d.ci_high)},
                       {"p", number(d.p)}});
     j["dose_response"] = std::move(dr);
+    nlohmann::json sens = nlohmann::json::object();
+    for (const Sensitivity& x : m.sensitivity)
+        sens[x.name] = {{"ok", x.ok},
+                        {"n", x.n},
+                        {"estimate", number(x.estimate)},
+                        {"ci_low", number(x.ci_low)},
+                        {"ci_high", number(x.ci_high)},
+                        {"p", number(x.p)},
+                        {"covariates", x.covariates}};
+    j["sensitivity"] = std::move(sens);
     j["sentence"] = verdict_sentence(m);
     return j;
 }
@@ -77,10 +84,32 @@ nlohmann::json comparison_json(const ComparisonResult& r) {
     o["treatment"] = period_json(r.treatment);
     o["post"] = period_json(r.post);
     o["periods_from_log"] = r.periods_from_log;
-    o["bootstrap"] = {{"resamples", r.resamples}, {"seed", r.seed}, {"method", "studentized stationary bootstrap"}};
-    nlohmann::json ms = nlohmann::json::array();
-    for (const MetricComparison& m : r.metrics) ms.push_back(metric_json(m));
+    o["estimator"] = "difference of period means; AR(1) plug-in long-run variance, Student t (effective df)";
+    o["bootstrap"] = {{"resamples", r.resamples}, {"seed", r.seed}, {"method", "studentized stationary bootstrap"},
+                      {"use", "sensitivity interval only"}};
+    o["primary"] = r.primary;
+    o["min_nights"] = r.min_nights;
+    o["all_sources"] = r.all_sources;
+    o["comparable"] = r.comparable;
+    o["source"] = r.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.source);
+    nlohmann::json srcs = nlohmann::json::array();
+    for (const SourceNights& s : r.sources)
+        srcs.push_back({{"source", s.source}, {"baseline", s.baseline}, {"treatment", s.treatment}, {"compared", s.compared}});
+    o["sources"] = std::move(srcs);
+    o["nights_left_out"] = r.nights_left_out;
+    nlohmann::json ms = nlohmann::json::array(), secondary = nlohmann::json::array();
+    for (const MetricComparison& m : r.metrics) {
+        ms.push_back(metric_json(m));
+        if (!m.primary) secondary.push_back(m.metric);
+    }
     o["metrics"] = std::move(ms);
+    o["secondary"] = std::move(secondary);
+    nlohmann::json tags = nlohmann::json::array();
+    for (const TagCount& t : r.tags) tags.push_back({{"tag", t.tag}, {"baseline", t.baseline}, {"treatment", t.treatment}});
+    // The sensitivity block (§5.7): estimates per metric are in each row's
+    // "sensitivity"; never the verdict.
+    o["sensitivity"] = {{"tags", std::move(tags)},
+                        {"drift_warning", r.drift_warning.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.drift_warning)}};
     o["warnings"] = r.warnings;
     nlohmann::json serum = nlohmann::json::array();
     for (const SerumResult& s : r.serum)

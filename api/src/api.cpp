@@ -211,13 +211,16 @@ Summary summarize(const Session& session, const std::vector<std::size_t>& indice
 ComparisonResult compare(const Session& session, const Intake* intake, const CompareOptions& options) {
     if (!intake && !(options.baseline && options.treatment))
         throw UsageError("compare needs an intake log, or both a baseline and a treatment period");
+    options.validate();
     std::vector<Dose> doses;
     std::vector<SerumResult> serum;
+    std::vector<Rating> ratings;
     if (intake) {
         doses = doses_for(session, *intake);
         serum = intake->log.serum;
+        ratings = intake->log.ratings;
     }
-    return compare_periods(session.nights, session.metrics, doses, options, serum);
+    return compare_periods(session.nights, session.metrics, doses, options, serum, ratings);
 }
 
 void ReportOptions::validate() const {
@@ -243,9 +246,12 @@ std::string report(const Session& session, const Intake* intake, const ReportOpt
     else
         d.trend_metrics = options.compare.metrics;
 
+    options.compare.validate();
     std::vector<Dose> doses;
     std::vector<SerumResult> serum;
+    std::vector<Rating> ratings;
     if (intake) {
+        ratings = intake->log.ratings;
         d.intake_path = intake->path;
         d.has_intake = true;
         d.warnings.insert(d.warnings.end(), intake->log.warnings.begin(), intake->log.warnings.end());
@@ -256,7 +262,7 @@ std::string report(const Session& session, const Intake* intake, const ReportOpt
     }
     if (intake || periods_given) {
         try {
-            d.comparison = compare_periods(session.nights, d.metrics, doses, options.compare, serum);
+            d.comparison = compare_periods(session.nights, d.metrics, doses, options.compare, serum, ratings);
         } catch (const UsageError& e) {
             if (periods_given) throw;  // the periods the user gave do not fit: a usage error
             // Periods from the log could not be formed (no dose on a recorded

@@ -55,9 +55,11 @@ def compare(
     post: str = "",
     washout: int = 7,
     metrics: list[str] = ...,
-    seed: int = 20240301,
+    seed: int = ...,
     resamples: int = 10000,
-    primary: str = "",
+    primary: str = "sol_min",
+    source: str = "",
+    all_sources: bool = False,
     threads: int = 0,
 ) -> dict: ...
 def serum(value: float, unit: str) -> dict: ...
@@ -82,6 +84,7 @@ def stages() -> list[tuple[int, str, str]]: ...
 def transition_categories() -> list[str]: ...
 def formats() -> list[tuple[str, str, str]]: ...
 def default_comparison_metrics() -> list[str]: ...
+default_compare_seed: int
 
 # ---- generated from the night-row schema and the metric table -----------------
 # (python3 bindings/generate_stubs.py rewrites this part; a test checks it is current)

@@ -40,9 +40,11 @@ def compare(
     post=None,
     washout=7,
     metrics=None,
-    seed=20240301,
+    seed=_core.default_compare_seed,
     resamples=10000,
-    primary=None,
+    primary="sol_min",
+    source=None,
+    all_sources=False,
     threads=0,
 ):
     """Did sleep change after starting magnesium? As ``sleeparch compare``.
@@ -50,7 +52,10 @@ def compare(
     Periods come from the intake log unless both ``baseline`` and ``treatment`` are given
     (``"2025-01-06..2025-02-28"`` or a ``(first, last)`` pair). ``washout``: nights from the
     first dose left out; ``metrics``: names (default: sa.compare's ten); ``seed`` and
-    ``resamples``: the bootstrap; ``primary``: one metric reported without Holm adjustment.
+    ``resamples``: the bootstrap sensitivity interval; ``primary``: the metric reported
+    without Holm adjustment (``sol_min``). ``source``: the one source whose nights are
+    compared (default: the one with the most nights among those in both periods);
+    ``all_sources=True`` keeps every source and adjusts for source and epoch length.
 
         cmp = sa.compare(nights, "data/intake.csv")
         cmp.table()[["metric", "diff", "ci_low", "ci_high", "verdict"]]
@@ -69,6 +74,8 @@ def compare(
         seed=int(seed),
         resamples=int(resamples),
         primary=primary or "",
+        source=source or "",
+        all_sources=bool(all_sources),
         threads=int(threads),
     )
     return Comparison(result)
@@ -92,7 +99,7 @@ class Comparison:
         rows = self._result["metrics"]
         df = pd.DataFrame(rows)
         for col in df.columns:
-            if col in ("metric", "unit", "verdict", "sentence", "covariates", "dose_response", "primary"):
+            if col in ("metric", "unit", "verdict", "sentence", "dose_response", "sensitivity", "primary"):
                 continue
             df[col] = pd.to_numeric(df[col].astype(object).where(df[col].notna(), np.nan))
         return df
@@ -109,6 +116,32 @@ class Comparison:
                 "nights": p["nights"],
             }
         return out
+
+    def sensitivity(self) -> pd.DataFrame:
+        """One row per metric and sensitivity analysis (trend_adjusted, tag_adjusted,
+        all_sources, bootstrap): estimate, ci_low, ci_high, p, n, covariates. Never the verdict."""
+        rows = []
+        for m in self._result["metrics"]:
+            for name, s in m.get("sensitivity", {}).items():
+                rows.append({"metric": m["metric"], "analysis": name, **s})
+        df = pd.DataFrame(rows, columns=["metric", "analysis", "ok", "n", "estimate", "ci_low", "ci_high", "p", "covariates"])
+        for col in ("estimate", "ci_low", "ci_high", "p"):
+            df[col] = pd.to_numeric(df[col].astype(object).where(df[col].notna(), np.nan))
+        return df
+
+    @property
+    def primary(self) -> str:
+        return self._result["primary"]
+
+    @property
+    def source(self):
+        """The source compared (None with all_sources or when no source spans both periods)."""
+        return self._result["source"]
+
+    @property
+    def sources(self) -> list:
+        """Nights per source in baseline and treatment, and whether they were compared."""
+        return [dict(s) for s in self._result["sources"]]
 
     @property
     def warnings(self):
@@ -134,9 +167,28 @@ class Comparison:
             if p["first"] is None and p["last"] is None and not p["nights"]:
                 continue
             lines.append(f"  {name:<10} {p['first'] or '...'} .. {p['last'] or '...'}  {p['nights']} nights")
+        if r["all_sources"]:
+            lines.append("  sources: all kept, estimates adjusted for source and epoch length")
+        elif r["source"]:
+            lines.append(f"  source compared: {r['source']}")
+        else:
+            lines.append("  no source recorded nights in both periods: not comparable")
+        for s in r["sources"]:
+            if not s["compared"]:
+                lines.append(f"  left out: {s['source']} ({s['baseline']} baseline, {s['treatment']} treatment nights)")
         lines += ["", "In plain words:"]
-        for m in r["metrics"]:
-            lines.append(textwrap.fill(m["sentence"], 96, initial_indent="- ", subsequent_indent="  "))
+        for m in sorted(r["metrics"], key=lambda m: not m["primary"]):
+            text = ("Primary: " if m["primary"] else "") + m["sentence"]
+            lines.append(textwrap.fill(text, 96, initial_indent="- ", subsequent_indent="  "))
+        sens = [m for m in r["metrics"] if m.get("sensitivity")]
+        if sens:
+            lines += ["", "Sensitivity (not the verdict): estimate (95% CI)"]
+            for m in sens:
+                parts = []
+                for name, s in m["sensitivity"].items():
+                    if s["ok"]:
+                        parts.append(f"{name} {s['estimate']:.1f} ({s['ci_low']:.1f} to {s['ci_high']:.1f})")
+                lines.append(textwrap.fill(f"{m['metric']}: " + "; ".join(parts), 96, initial_indent="- ", subsequent_indent="  "))
         if r["serum"]:
             lines += ["", "Serum magnesium:"]
             for s in r["serum"]:

@@ -93,11 +93,12 @@ def trend(metrics_df, metric, comparison=None, ax=None, rolling=7):
 
 def comparison(comparison, ax=None):
     """Per metric, the treatment - baseline difference and its 95 % CI in baseline-SD units
-    (so metrics with different units share an axis), coloured by verdict."""
+    (so metrics with different units share an axis), coloured by verdict; * marks the
+    primary metric, the title names the source compared."""
     ax = _axes(ax, size=(7, 0.5 + 0.45 * max(1, len(comparison.table()))))
     t = comparison.table()
     sd = t["sd_baseline"].where(t["sd_baseline"] > 0)
-    colours = {"changed": "#d62728", "no_change": "#555555", "not_enough_nights": "#bbbbbb"}
+    colours = {"changed": "#d62728", "no_change": "#555555", "too_few_nights": "#bbbbbb", "not_comparable": "#bbbbbb"}
     ys = np.arange(len(t))[::-1]
     for y, (_, row), s in zip(ys, t.iterrows(), sd):
         c = colours.get(row["verdict"], "#555555")
@@ -107,5 +108,6 @@ def comparison(comparison, ax=None):
     ax.axvline(0, color="#999999", linewidth=1)
     ax.set_yticks(ys, [f"{m}{' *' if p else ''}" for m, p in zip(t["metric"], t["primary"])])
     ax.set_xlabel("treatment - baseline, in baseline SDs (95 % CI)")
-    ax.set_title("Before/after magnesium")
+    src = comparison.source
+    ax.set_title("Before/after magnesium" + (f": {src} nights" if src else ""))
     return ax

@@ -20,6 +20,8 @@ def report(
     seed=None,
     resamples=None,
     primary=None,
+    source=None,
+    all_sources=False,
     threads=0,
     hypnograms=None,
     stamp=False,
@@ -41,13 +43,16 @@ def report(
         "treatment": _range(treatment, "treatment"),
         "post": _range(post, "post"),
         "metrics": [metrics] if isinstance(metrics, str) else list(metrics or []),
-        "primary": primary or "",
+        "source": source or "",
+        "all_sources": bool(all_sources),
         "threads": int(threads),
         "stamp": bool(stamp),
     }
     for name, value in (("washout", washout), ("seed", seed), ("resamples", resamples), ("hypnograms", hypnograms)):
         if value is not None:
             options[name] = int(value)
+    if primary is not None:
+        options["primary"] = primary
     html, _notes = _core.report(nights._loaded, log, **options)
     if path is not None:
         _write(os.fspath(path), html)

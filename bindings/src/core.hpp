@@ -27,7 +27,8 @@ using Intake = api::Intake;
 // throws UsageError.
 CompareOptions compare_options(const std::string& baseline, const std::string& treatment, const std::string& post,
                                int washout, const std::vector<std::string>& metrics, std::uint64_t seed,
-                               std::size_t resamples, const std::string& primary, unsigned threads);
+                               std::size_t resamples, const std::string& primary, const std::string& source,
+                               bool all_sources, unsigned threads);
 
 void register_errors(py::module_& m);
 void register_nights(py::module_& m);

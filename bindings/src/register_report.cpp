@@ -11,9 +11,11 @@ namespace {
 py::tuple report(const Loaded& d, const std::shared_ptr<Intake>& intake, const std::string& baseline,
                  const std::string& treatment, const std::string& post, int washout,
                  const std::vector<std::string>& metrics, std::uint64_t seed, std::size_t resamples,
-                 const std::string& primary, unsigned threads, int hypnograms, bool stamp) {
+                 const std::string& primary, const std::string& source, bool all_sources, unsigned threads,
+                 int hypnograms, bool stamp) {
     api::ReportOptions opt;
-    opt.compare = compare_options(baseline, treatment, post, washout, metrics, seed, resamples, primary, threads);
+    opt.compare = compare_options(baseline, treatment, post, washout, metrics, seed, resamples, primary, source,
+                                  all_sources, threads);
     opt.hypnograms = hypnograms;
     opt.stamp = stamp;
     std::vector<std::string> notes;
@@ -31,7 +33,8 @@ void register_report(py::module_& m) {
     m.def("report", &report, py::arg("loaded"), py::arg("intake").none(true), py::arg("baseline") = "",
           py::arg("treatment") = "", py::arg("post") = "", py::arg("washout") = CompareOptions{}.washout_nights,
           py::arg("metrics") = std::vector<std::string>{}, py::arg("seed") = CompareOptions{}.seed,
-          py::arg("resamples") = CompareOptions{}.resamples, py::arg("primary") = "", py::arg("threads") = 0u,
+          py::arg("resamples") = CompareOptions{}.resamples, py::arg("primary") = CompareOptions{}.primary,
+          py::arg("source") = "", py::arg("all_sources") = false, py::arg("threads") = 0u,
           py::arg("hypnograms") = api::ReportOptions{}.hypnograms, py::arg("stamp") = false,
           "The self-contained HTML report and the library's notes (the GIL is released while it renders)");
 }

@@ -22,8 +22,9 @@ namespace sleeparch::importers {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> known_columns = {
-    "date", "time", "kind", "mg_elemental", "amount_mg", "form", "product", "tags", "value", "unit", "note"};
+constexpr std::array<std::string_view, 13> known_columns = {
+    "date", "time", "kind", "mg_elemental", "amount_mg", "form", "product", "tags", "value", "unit",
+    "rating", "scale", "note"};
 
 constexpr double max_entry_mg = 5000.0;
 
@@ -71,9 +72,9 @@ struct Reader {
     void entry(const Fields& f, std::uint32_t line, const Fail& fail) {
         std::string kind = lower(get(f, "kind"));
         if (kind.empty()) kind = "supplement";
-        if (kind != "supplement" && kind != "dietary" && kind != "event" && kind != "serum")
+        if (kind != "supplement" && kind != "dietary" && kind != "event" && kind != "serum" && kind != "rating")
             fail("kind", quote_for_message(get(f, "kind")) +
-                             " is not a kind; expected supplement, dietary, event or serum");
+                             " is not a kind; expected supplement, dietary, event, serum or rating");
 
         std::string date_text = get(f, "date");
         std::string time_text = get(f, "time");
@@ -100,6 +101,28 @@ struct Reader {
         }
         if (!day && !when) fail("date", "missing: every entry needs a date or a date-time");
 
+        if (kind == "rating") {
+            // A morning rating of date D is about the night labelled D.
+            Rating r;
+            r.name = lower(get(f, "rating"));
+            if (r.name.empty()) fail("rating", "missing: a rating entry needs its name, e.g. sleep_quality");
+            const std::string value_text = get(f, "value");
+            const std::string scale_text = get(f, "scale");
+            if (value_text.empty()) fail("value", "missing: a rating entry needs the rating in `value`");
+            if (scale_text.empty()) fail("scale", "missing: a rating entry needs its scale, e.g. 1-5");
+            const auto scale = parse_rating_scale(scale_text);
+            if (!scale) fail("scale", quote_for_message(scale_text) + " is not a scale; expected low-high, e.g. 1-5");
+            r.value = parse_number(value_text, "value", fail);
+            r.scale_min = scale->first;
+            r.scale_max = scale->second;
+            if (r.value < r.scale_min || r.value > r.scale_max)
+                fail("value", quote_for_message(value_text) + " is outside the scale " + scale_text);
+            r.night = day ? *day : local_date(when->local, 0);
+            r.source = file;
+            r.line = line;
+            log.ratings.push_back(std::move(r));
+            return;
+        }
         if (kind == "serum") {
             const std::string value_text = get(f, "value");
             const std::string unit_text = get(f, "unit");

@@ -705,13 +705,28 @@ std::string render_report(const ReportData& d) {
         }
         o << "</tbody>\n</table>\n<p class=\"note\">";
         if (any_primary) o << "* primary metric: its p-value is not adjusted for the others. ";
-        o << "g: Hedges&#39; g. p (adj.): Holm-adjusted across the metrics. MDE: the smallest difference these "
-             "nights could have detected (80 % power). Intervals: studentised stationary bootstrap, "
-          << r->resamples << " resamples, seed " << r->seed << ".</p>\n";
+        o << "g: Hedges&#39; g. p (adj.): Holm-adjusted across the secondary metrics. MDE: the smallest difference "
+             "these nights could have detected (80 % power). Interval, p and MDE come from one estimator that "
+             "allows for night-to-night correlation. "
+          << (r->all_sources ? std::string("All sources kept, adjusted for source and epoch length.")
+                             : r->comparable ? "Nights compared: " + html_escape(r->source) + " only."
+                                             : std::string("No source recorded both periods: not comparable."))
+          << "</p>\n";
 
         o << "<h3>In plain words</h3>\n<ul class=\"sentences\">\n";
         for (const auto& m : r->metrics) o << "<li>" << html_escape(verdict_sentence(m)) << "</li>\n";
         o << "</ul>\n";
+        // Sensitivity analyses (METRICS.md §5.7): shown, never the verdict.
+        o << "<h3>Sensitivity (not the verdict)</h3>\n<table class=\"sensitivity\">\n<thead><tr>"
+             "<th scope=\"col\">metric</th><th scope=\"col\">analysis</th><th scope=\"col\">estimate</th>"
+             "<th scope=\"col\">95 % CI</th></tr></thead>\n<tbody>\n";
+        for (const auto& m : r->metrics)
+            for (const auto& x : m.sensitivity)
+                if (x.ok)
+                    o << "<tr><th scope=\"row\">" << html_escape(m.metric) << "</th><td>" << html_escape(x.name)
+                      << "</td><td class=\"num\">" << cell(fmt_number(x.estimate, 1)) << "</td><td class=\"num\">"
+                      << cell(fmt_number(x.ci_low, 1) + " to " + fmt_number(x.ci_high, 1)) << "</td></tr>\n";
+        o << "</tbody>\n</table>\n";
 
         bool dose_rows = false;
         for (const auto& m : r->metrics)

@@ -177,11 +177,43 @@ TEST(IntakeLog, Json) {
     EXPECT_EQ(read_intake_log_text(R"([{"date": "2024-03-02", "mg_elemental": 100}])", "a.json").doses.size(), 1u);
 }
 
+// Morning self-ratings (METRICS.md §5.10): a rating dated D is about the
+// night labelled D.
+TEST(IntakeLog, RatingsWithTheirScale) {
+    const std::string text =
+        "date,kind,rating,value,scale,mg_elemental\n"
+        "2024-03-02,rating,Sleep_Quality,4,1-5,\n"
+        "2024-03-02T07:30+01:00,rating,restedness,7.5,0..10,\n"
+        "2024-03-02,,,,,200\n";
+    const IntakeLog log = read_intake_log_text(text, "log.csv");
+    ASSERT_EQ(log.ratings.size(), 2u);
+    EXPECT_EQ(log.ratings[0].name, "sleep_quality");
+    EXPECT_EQ(log.ratings[0].night, boost::gregorian::date(2024, 3, 2));
+    EXPECT_EQ(log.ratings[0].value, 4);
+    EXPECT_EQ(log.ratings[0].scale_min, 1);
+    EXPECT_EQ(log.ratings[0].scale_max, 5);
+    EXPECT_EQ(log.ratings[0].line, 2u);
+    EXPECT_EQ(log.ratings[1].night, boost::gregorian::date(2024, 3, 2));
+    EXPECT_EQ(log.ratings[1].scale_max, 10);
+    EXPECT_EQ(log.doses.size(), 1u);  // ratings are not doses
+    EXPECT_EQ(parse_error("date,kind,rating,value,scale\n2024-03-02,rating,sleep_quality,6,1-5\n"),
+              "intake.csv:2: value: \"6\" is outside the scale 1-5");
+    EXPECT_EQ(parse_error("date,kind,rating,value,scale\n2024-03-02,rating,sleep_quality,4,\n"),
+              "intake.csv:2: scale: missing: a rating entry needs its scale, e.g. 1-5");
+    EXPECT_EQ(parse_error("date,kind,rating,value,scale\n2024-03-02,rating,sleep_quality,4,5-1\n"),
+              "intake.csv:2: scale: \"5-1\" is not a scale; expected low-high, e.g. 1-5");
+    EXPECT_EQ(parse_error("date,kind,value,scale\n2024-03-02,rating,4,1-5\n"),
+              "intake.csv:2: rating: missing: a rating entry needs its name, e.g. sleep_quality");
+    EXPECT_EQ(parse_error(R"([{"date": "2024-03-02", "kind": "rating", "rating": "q", "value": 0, "scale": "1-5"}])",
+                          "log.json"),
+              "log.json:entry 1: value: \"0\" is outside the scale 1-5");
+}
+
 TEST(IntakeLog, CsvErrorsNameFileLineAndField) {
     EXPECT_EQ(parse_error(""), "intake.csv: header: the file is empty: expected a header row (date, time, kind, "
-                               "mg_elemental, amount_mg, form, product, tags, value, unit, note)");
+                               "mg_elemental, amount_mg, form, product, tags, value, unit, rating, scale, note)");
     EXPECT_EQ(parse_error("date,dose\n"), "intake.csv:1: header: unknown column \"dose\"; expected date, time, "
-                                          "kind, mg_elemental, amount_mg, form, product, tags, value, unit, note");
+                                          "kind, mg_elemental, amount_mg, form, product, tags, value, unit, rating, scale, note");
     EXPECT_EQ(parse_error("product,mg_elemental\nx,1\n"), "intake.csv:1: header: needs a date or a time column");
     EXPECT_EQ(parse_error("date,date\n"), "intake.csv:1: header: column \"date\" appears twice");
     EXPECT_EQ(parse_error("date,mg_elemental\n2024-03-01,200,5\n"),
@@ -209,7 +241,7 @@ TEST(IntakeLog, CsvErrorsNameFileLineAndField) {
     EXPECT_EQ(parse_error("date,product\n2024-03-01,x\n"),
               "intake.csv:2: mg_elemental: missing: give mg_elemental, or amount_mg and form");
     EXPECT_EQ(parse_error("date,kind\n2024-03-01,pill\n"),
-              "intake.csv:2: kind: \"pill\" is not a kind; expected supplement, dietary, event or serum");
+              "intake.csv:2: kind: \"pill\" is not a kind; expected supplement, dietary, event, serum or rating");
     EXPECT_EQ(parse_error("date,kind,value\n2024-03-01,serum,0.8\n"),
               "intake.csv:2: unit: missing: a serum entry needs mmol/L, mg/dL or mEq/L");
     EXPECT_EQ(parse_error("date,kind,value,unit\n2024-03-01,serum,0.8,g/L\n"),
@@ -232,7 +264,7 @@ TEST(IntakeLog, JsonErrorsNameEntryAndField) {
     EXPECT_EQ(parse_error("[1]", "log.json"), "log.json:entry 1: entry: expected an object, got a number");
     EXPECT_EQ(parse_error(R"([{"date": "2024-03-01", "mg": 3}])", "log.json"),
               "log.json:entry 1: mg: unknown key; expected date, time, kind, mg_elemental, amount_mg, form, "
-              "product, tags, value, unit, note");
+              "product, tags, value, unit, rating, scale, note");
     EXPECT_EQ(parse_error(R"([{"date": "2024-03-01", "mg_elemental": [3]}])", "log.json"),
               "log.json:entry 1: mg_elemental: expected a string or a number, got an array");
     EXPECT_EQ(parse_error(R"([{"date": "2024-03-01", "mg_elemental": 1}, {"date": "2024-03-02"}])", "log.json"),

@@ -307,6 +307,9 @@ TEST(ReportCli, DemoDataReport) {
     EXPECT_EQ(count(html, "<svg class=\"doses\""), 1u);
     EXPECT_NE(html.find(html_escape(j["summary"].get<std::string>())), std::string::npos);
     EXPECT_NE(html.find("Menghini et al. 2021"), std::string::npos);
+    // The one source compared and the sensitivity block (never the verdict).
+    EXPECT_NE(html.find("Nights compared: " + html_escape(j["source"].get<std::string>()) + " only."), std::string::npos);
+    EXPECT_NE(html.find("<h3>Sensitivity (not the verdict)</h3>"), std::string::npos);
     for (const auto& w : j["warnings"]) EXPECT_NE(html.find(html_escape(w.get<std::string>())), std::string::npos);
     for (const auto& s : j["serum"])
         EXPECT_NE(html.find(html_escape(s["interpretation"].get<std::string>())), std::string::npos);
@@ -392,7 +395,7 @@ TEST(ReportCli, UsageErrors) {
     EXPECT_EQ(r.exit_code, 2);
     r = sleeparch::testing::run_cli({"report", fixture.string(), "--baseline", "2024-03-01..2024-03-10"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err, "sleeparch: report needs both --baseline and --treatment, or neither\n");
+    EXPECT_EQ(r.err, "sleeparch: report: give both --baseline and --treatment, or neither (periods then come from the intake log)\n");
     r = sleeparch::testing::run_cli({"report", fixture.string(), "--metrics", "nonsense"});
     EXPECT_EQ(r.exit_code, 2);
     r = sleeparch::testing::run_cli({"report", "--help"});

@@ -440,6 +440,53 @@ def test_compare_repr_in_plain_words(sa, demo, intake):
     assert " ".join(got.summary.split()) in " ".join(text.split())
 
 
+def test_compare_one_source_blocks_equal_cli_json(sa, demo, intake, run):
+    got = sa.compare(demo, intake, seed=3, resamples=500)
+    d = got.to_dict()
+    assert d["primary"] == "sol_min" and got.primary == "sol_min"
+    assert len(d["secondary"]) == 9
+    compared = [s for s in got.sources if s["compared"]]
+    assert len(compared) == 1 and compared[0]["source"] == got.source
+    left = sum(s["baseline"] + s["treatment"] for s in got.sources if not s["compared"])
+    assert d["nights_left_out"] == left
+    text = repr(got)
+    assert f"source compared: {got.source}" in text
+    for s in got.sources:
+        if not s["compared"]:
+            assert f"left out: {s['source']}" in text
+    assert "Sensitivity (not the verdict)" in text
+    sens = got.sensitivity()
+    assert set(sens["analysis"]) >= {"trend_adjusted", "bootstrap"}
+    assert sens["estimate"].dtype == float
+    # The other options, as the CLI's flags.
+    other = next(s["source"] for s in got.sources if not s["compared"])
+    for kwargs, flags in [({"all_sources": True}, ["--all-sources"])]:
+        want = json.loads(run("compare", *DEMO, "--tz", TZ, "--intake", INTAKE, "--seed", 3, "-B", 500, *flags,
+                              "--format", "json").stdout)
+        same(sa.compare(demo, intake, seed=3, resamples=500, **kwargs).to_dict(), want)
+        assert want["all_sources"] and want["nights_left_out"] == 0
+    with pytest.raises(sa.UsageError, match="matches no source; present: "):
+        sa.compare(demo, intake, source="no such device", resamples=200)
+    assert other  # a second source exists in the demo
+
+
+def test_ratings_compared_like_metrics(sa, demo, tmp_path):
+    # The demo's log with two more columns and a rating every morning.
+    lines = pathlib.Path(INTAKE).read_text().splitlines()
+    rows = [line + ",rating,scale" if line.startswith("date,") else line for line in lines]
+    for day in pd.date_range("2025-01-06", "2025-05-25"):
+        rows.append(f"{day.date()},,rating,,,,,,{3 + (day.dayofweek % 2)},,sleep_quality,1-5")
+    log = tmp_path / "intake.csv"
+    log.write_text("\n".join(rows) + "\n")
+    got = sa.compare(demo, str(log), resamples=200)
+    row = got.table().set_index("metric").loc["rating:sleep_quality"]
+    assert row["n_baseline"] > 14 and row["verdict"] in ("changed", "no_change")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,kind,rating,value,scale\n2025-03-01,rating,sleep_quality,9,1-5\n")
+    with pytest.raises(sa.ParseError, match=r"bad\.csv:2: value: \"9\" is outside the scale 1-5$"):
+        sa.read_intake(bad)
+
+
 def test_serum_equals_cli(sa, run):
     for value, unit in [("0.80", "mmol/L"), ("2.3", "mg/dL"), ("1.5", "mEq/L")]:
         want = json.loads(run("serum", value, unit, "--format", "json").stdout)

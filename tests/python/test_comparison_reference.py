@@ -10,7 +10,10 @@
 - the prewhitened long-run variance that studentises the bootstrap interval
   against statsmodels: the AR(1) coefficient from OLS without intercept, the
   Bartlett (Newey-West) long-run variance of its residuals from the HAC
-  standard error of an intercept-only OLS, recoloured by 1 / (1 - r)^2.
+  standard error of an intercept-only OLS, recoloured by 1 / (1 - r)^2;
+- the comparison's estimator of the difference of means (CI, p, MDE) against
+  the same formula written with statsmodels' ACF and scipy's t distribution,
+  and its standard error against statsmodels' HAC on a long series.
 
 The C++ side is bench/stats_reference (built with the Release tree; found
 through SLEEPARCH_BUILD, else build/release). The tests skip only when that
@@ -145,3 +148,66 @@ def test_long_run_variance_matches_statsmodels(tool, n, phi):
     expected = ne * float(fit.bse[0]) ** 2 / (1 - r) ** 2
     ours = run(tool, ["lrv", lags], x)["lrv"]
     assert ours == pytest.approx(expected, rel=1e-9)
+
+
+def _reference_diff_test(b, t):
+    """The comparison's estimator (METRICS.md §5.4, stats.hpp diff_of_means_test) written
+    again from its formula with statsmodels' ACF and scipy's t distribution."""
+    from scipy import stats
+    from statsmodels.tsa.stattools import acf
+
+    def period(x):
+        n = x.size
+        r = float(acf(x, nlags=1, fft=False)[1])
+        rc = min(max(r + (1 + 4 * r) / n, -0.5), 0.9)
+        f = (1 + rc) / (1 - rc) - 2 * rc * (1 - rc**n) / (n * (1 - rc) ** 2)
+        var = x.var(ddof=1) * (n - 1) / max(n - f, 1.0) * f / n
+        return var, max(n / f - 1, 1.0)
+
+    vb, dfb = period(b)
+    vt, dft = period(t)
+    se = np.sqrt(vb + vt)
+    df = (vb + vt) ** 2 / (vb**2 / dfb + vt**2 / dft)
+    diff = t.mean() - b.mean()
+    q = stats.t.ppf(0.975, df)
+    return {
+        "diff": diff,
+        "se": se,
+        "df": df,
+        "ci_low": diff - q * se,
+        "ci_high": diff + q * se,
+        "p": 2 * stats.t.sf(abs(diff / se), df),
+        "mde": (q + stats.t.ppf(0.80, df)) * se,
+    }
+
+
+@pytest.mark.parametrize("n_b,n_t,phi", [(14, 14, 0.6), (30, 45, 0.3), (60, 60, 0.0), (365, 365, 0.4), (20, 90, -0.3)])
+def test_diff_of_means_matches_an_independent_implementation(tool, n_b, n_t, phi):
+    pytest.importorskip("statsmodels.api")
+    pytest.importorskip("scipy")
+    rng = np.random.default_rng(n_b * 1000 + n_t)
+    b = 20 + 6 * ar1(rng, n_b, phi)
+    t = 17 + 6 * ar1(rng, n_t, phi)
+    ours = run(tool, ["diff", n_b], np.concatenate([b, t]))
+    ref = _reference_diff_test(b, t)
+    for key, value in ref.items():
+        assert ours[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    # One estimator: p < 0.05 exactly when the 95 % CI excludes 0.
+    assert (ours["p"] < 0.05) == (ours["ci_low"] > 0 or ours["ci_high"] < 0)
+
+
+def test_diff_of_means_se_close_to_the_hac_of_statsmodels_for_long_series(tool):
+    """For a long AR(1) series the plug-in standard error agrees with statsmodels' Newey-West
+    HAC standard error of the mean-difference regression (different estimators of the same
+    quantity: within 15 %)."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(99)
+    n = 2000
+    b = ar1(rng, n, 0.4)
+    t = ar1(rng, n, 0.4)
+    ours = run(tool, ["diff", n], np.concatenate([b, t]))
+    y = np.concatenate([b, t])
+    X = np.column_stack([np.ones(2 * n), np.r_[np.zeros(n), np.ones(n)]])
+    fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 20})
+    assert ours["diff"] == pytest.approx(float(fit.params[1]), rel=1e-9)
+    assert ours["se"] == pytest.approx(float(fit.bse[1]), rel=0.15)

@@ -1,20 +1,20 @@
 // Before/after comparison of one person's nightly series (METRICS.md §5).
 //
-//   CompareOptions opt;                 // periods from the doses, B = 10,000
+//   CompareOptions opt;                 // periods from the doses, one source
+//   opt.validate();                     // UsageError for bad ranges/combinations
 //   ComparisonResult r = compare_periods(nights, metrics, doses, opt);
 //   for (const MetricComparison& m : r.metrics) ... m.verdict ...
 //
-// Per metric: n, mean, SD and median of baseline and treatment; diff and
-// Hedges' g; a stationary-bootstrap CI of the diff (block length by Politis
-// & White with the 2009 correction, per period; studentised by a prewhitened
-// Newey–West standard error, see bootstrap_diff_ci); the p-value of the level
-// shift b2 in y_t = b0 + b1 t + b2 D_t (+ weekend, + intake tags present in
-// both periods) with Newey–West errors (see ols_hac for the convention);
-// Holm adjustment across the compared metrics; the minimum detectable effect
-// from the baseline SD and lag-1 autocorrelation; a verdict; and a dose–response
-// slope when doses vary. compare_periods is a pure function: it is safe to
-// call from several threads, and results depend only on the inputs and the
-// seed (not on the number of threads).
+// One estimand per metric, the difference of period means, and one estimator
+// (diff_of_means_test in stats.hpp: an AR(1) plug-in long-run variance per
+// period with a small-sample correction and Student t critical values with
+// an effective df) gives the CI, p and MDE, so p < 0.05 exactly when the 95 %
+// CI excludes 0. The nights compared come from one source (§5.2). The
+// primary metric is reported unadjusted, the others Holm-adjusted. Trend,
+// tag and all-source adjustments and a studentised stationary-bootstrap
+// interval are sensitivity analyses in their own block, never the verdict.
+// compare_periods is a pure function: it is safe to call from several
+// threads, and results depend only on the inputs and the seed.
 #pragma once
 
 #include <cstddef>
@@ -52,28 +52,41 @@ std::span<const std::string_view> default_comparison_metrics();
 // staged_fraction < CompareOptions::staged_fraction_min are skipped for them.
 bool is_share_metric(std::string_view metric);
 
+// The bootstrap seed every front end defaults to.
+inline constexpr std::uint64_t default_compare_seed = 20240301;
+
 struct CompareOptions {
     std::vector<std::string> metrics;  // empty: default_comparison_metrics()
     std::optional<DateRange> baseline;   // --baseline; with treatment, overrides the log
     std::optional<DateRange> treatment;  // --treatment
     std::optional<DateRange> post;       // --post; default: nights after the last dose
     int washout_nights = 7;              // --washout (first dosed night + 6 after it)
-    std::size_t resamples = 10000;       // bootstrap B
-    std::uint64_t seed = 20240301;
-    std::string primary;                 // reported unadjusted, left out of Holm
-    std::size_t min_nights = 14;         // per period, else "not enough nights"
+    std::size_t resamples = 10000;       // bootstrap B (the bootstrap sensitivity interval)
+    std::uint64_t seed = default_compare_seed;
+    std::string primary = "sol_min";     // reported unadjusted, left out of Holm
+    std::size_t min_nights = 14;         // usable nights per period, else too_few_nights
     double staged_fraction_min = kStagedFractionMin;
+    // Source compared (§5.2): matched against a source's label, name, format
+    // or key; empty: the source with the most main sleeps over both periods
+    // among those present in both.
+    std::string compare_source;
+    bool all_sources = false;            // keep every source, adjust for source and epoch
     unsigned threads = 0;                // 0: hardware concurrency
+
+    // Throws UsageError for out-of-range values (washout 0..365, resamples
+    // 100..10^7, min_nights >= 2), a baseline without a treatment (or the
+    // reverse), unknown metric names, compare_source with all_sources.
+    void validate() const;
 };
 
 struct PeriodInfo {
     std::string name;  // "baseline", "washout", "treatment", "post"
     std::optional<DateRange> dates;
-    std::size_t nights = 0;  // main sleeps labelled inside
+    std::size_t nights = 0;  // main sleeps labelled inside (all sources)
 };
 
-enum class Verdict { Changed, NoChange, NotEnoughNights };
-// "changed", "no_change", "not_enough_nights".
+enum class Verdict { Changed, NoChange, TooFewNights, NotComparable };
+// "changed", "no_change", "too_few_nights", "not_comparable".
 std::string_view verdict_name(Verdict v);
 
 struct DoseResponse {
@@ -82,30 +95,51 @@ struct DoseResponse {
     double slope_per_100mg, ci_low, ci_high, p;
 };
 
+// One sensitivity estimate of the level shift (§5.7), never the verdict.
+struct Sensitivity {
+    std::string name;  // "trend_adjusted", "tag_adjusted", "all_sources", "bootstrap"
+    bool ok = false;   // false when the design was singular or too few nights
+    std::size_t n = 0;
+    double estimate, ci_low, ci_high, p;
+    std::vector<std::string> covariates;  // besides the intercept and D
+};
+
 struct MetricComparison {
     std::string metric;
     std::string unit;
     bool primary = false;
-    std::size_t n_baseline = 0, n_treatment = 0, n_post = 0;
+    std::size_t n_baseline = 0, n_treatment = 0, n_post = 0;  // usable nights compared
     std::size_t skipped_low_staged = 0;  // share metrics: nights left out
     double mean_baseline, mean_treatment, mean_post;
     double sd_baseline, sd_treatment;
     double median_baseline, median_treatment;
-    double diff;                 // mean_treatment - mean_baseline
-    double ci_low, ci_high;      // studentised stationary bootstrap interval, 95 %
-    double se_diff;              // long-run standard error of diff scaling that interval
-    double block_baseline, block_treatment;  // expected block lengths used
+    double diff;                 // the estimate: mean_treatment - mean_baseline
+                                 // (source-adjusted with all_sources)
+    double ci_low, ci_high;      // 95 %, from the one estimator
+    double se_diff;              // its standard error
+    double df;                   // Student t degrees of freedom of the interval and p
     double hedges_g;
-    double shift, shift_se;      // b2 and its Newey–West SE
-    int hac_lag = 0;
-    std::vector<std::string> covariates;  // besides intercept, t, D
-    double p;                    // of b2 (two-sided, t reference)
-    double p_holm;               // Holm-adjusted (= p for the primary metric)
-    double rho_baseline;         // lag-1 autocorrelation used by the MDE
-    double mde;                  // METRICS.md §5.5
-    double baseline_trend_p;     // slope of the baseline alone, HAC
-    Verdict verdict = Verdict::NotEnoughNights;
+    double p;                    // diff = 0, two-sided
+    double p_holm;               // Holm-adjusted over the secondaries (= p for the primary)
+    std::size_t holm_family = 0; // secondaries in the Holm family
+    std::size_t min_nights = 0;  // CompareOptions::min_nights the verdict used
+    double rho_baseline, rho_treatment;  // lag-1 autocorrelation (bias-corrected)
+    double mde;                  // (t_.975 + t_.80) SE: 2.80 SE for large df
+    Verdict verdict = Verdict::TooFewNights;
+    std::vector<Sensitivity> sensitivity;
     std::vector<DoseResponse> dose_response;
+};
+
+// Main sleeps per source in the comparison's periods.
+struct SourceNights {
+    std::string source;  // label
+    std::size_t baseline = 0, treatment = 0;
+    bool compared = false;
+};
+
+struct TagCount {
+    std::string tag;
+    std::size_t baseline = 0, treatment = 0;
 };
 
 struct ComparisonResult {
@@ -115,32 +149,31 @@ struct ComparisonResult {
     std::vector<SerumResult> serum;
     std::size_t resamples = 0;
     std::uint64_t seed = 0;
+    std::size_t min_nights = 0;     // CompareOptions::min_nights
     bool periods_from_log = false;
+    std::string primary;            // the primary metric's name
+    std::string source;             // the source compared ("" with all_sources or none)
+    bool all_sources = false;
+    bool comparable = true;         // false: no source spans both periods
+    std::vector<SourceNights> sources;  // every source with nights in baseline or treatment
+    std::size_t nights_left_out = 0;    // baseline + treatment nights of other sources
+    std::vector<TagCount> tags;     // tags used by the tag-adjusted sensitivity analysis
+    std::string drift_warning;      // primary metric only; empty when none (§5.7)
 };
 
-// `metrics[i]` belongs to `nights[i]`; naps are ignored. Throws UsageError
+// `metrics[i]` belongs to `nights[i]`; naps are ignored. `ratings` are
+// compared like metrics, one row per rating name ("rating:sleep_quality",
+// a secondary), over the compared nights that have one. Throws UsageError
 // when the periods cannot be formed (no dose on a recorded night and no
 // explicit periods, overlapping periods, an unknown metric name).
 ComparisonResult compare_periods(const std::vector<Night>& nights,
                                  const std::vector<NightMetrics>& metrics,
                                  const std::vector<Dose>& doses, const CompareOptions& options,
-                                 const std::vector<SerumResult>& serum = {});
+                                 const std::vector<SerumResult>& serum = {},
+                                 const std::vector<Rating>& ratings = {});
 
-// One line in plain words for a metric ("Sleep-onset latency was 6.2 min
-// shorter during treatment (95 % CI ...): a change associated with the
-// magnesium period.").
-std::string verdict_sentence(const MetricComparison& m);
-
-// The verdict in the table's words: "changed: lower", "changed: higher", "no
-// change detected" or "not enough nights".
-std::string_view verdict_phrase(const MetricComparison& m);
-
-// A metric's name in words ("Sleep-onset latency" for sol_min); the metric
-// name itself for metrics without one.
-std::string metric_display_name(std::string_view metric);
-
-// The closing paragraph: association, not proof; what the data cannot show;
-// what to do next.
-std::string closing_paragraph(const ComparisonResult& r);
+// The sentences, phrases and names are in comparison_text.hpp.
 
 }  // namespace sleeparch
+
+#include "sleeparch/comparison_text.hpp"

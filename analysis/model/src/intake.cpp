@@ -145,4 +145,28 @@ SerumReading interpret_serum(double value, SerumUnit unit) {
     return r;
 }
 
+std::optional<std::pair<double, double>> parse_rating_scale(std::string_view text) {
+    std::string t(text);
+    std::size_t sep = t.find("..");
+    std::size_t width = 2;
+    if (sep == std::string::npos) {
+        sep = t.find('-', 1);  // not a leading minus
+        width = 1;
+    }
+    if (sep == std::string::npos) return std::nullopt;
+    auto number = [](const std::string& s, double& out) {
+        std::size_t used = 0;
+        try {
+            out = std::stod(s, &used);
+        } catch (const std::exception&) {
+            return false;
+        }
+        while (used < s.size() && s[used] == ' ') ++used;
+        return used == s.size() && std::isfinite(out);
+    };
+    double lo = 0, hi = 0;
+    if (!number(t.substr(0, sep), lo) || !number(t.substr(sep + width), hi) || !(lo < hi)) return std::nullopt;
+    return std::make_pair(lo, hi);
+}
+
 }  // namespace sleeparch

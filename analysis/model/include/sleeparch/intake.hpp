@@ -6,7 +6,9 @@
 //   r.band == SerumBand::LowNormal
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -66,6 +68,22 @@ struct SerumReading {
 // Throws UsageError for values that are not positive and finite, or above
 // 10 mmol/L (no living person's serum: most likely a unit mix-up).
 SerumReading interpret_serum(double value, SerumUnit unit);
+
+// A morning self-rating from an intake log (METRICS.md §5.10), e.g.
+// sleep_quality 4 on a 1-5 scale. A rating dated D is about the night
+// labelled D (the night that ended that morning); compared like a metric.
+struct Rating {
+    boost::gregorian::date night;  // label date of the night rated
+    std::string name;              // "sleep_quality", lower case
+    double value = 0;
+    double scale_min = 0, scale_max = 0;  // inclusive
+    std::string source;  // file
+    std::uint32_t line = 0;
+};
+
+// "1-5", "0-10", "1..7": the inclusive range of a rating scale; nullopt when
+// the text is not two numbers low < high.
+std::optional<std::pair<double, double>> parse_rating_scale(std::string_view text);
 
 // A serum result found in an intake log.
 struct SerumResult {

@@ -11,6 +11,7 @@
 //   2024-03-03,,,150                  <- date only: taken on the evening of 3 March
 //   2024-03-05,,event,,,,,illness     <- no magnesium, a tag for that night
 //   2024-03-10,,serum,,,,,,0.82,mmol/L
+//   2024-03-11,,rating,...,value=4, rating=sleep_quality, scale=1-5
 //
 // Columns:
 //   date          YYYY-MM-DD (needed unless `time` holds a full date-time)
@@ -19,7 +20,8 @@
 //                 with no --tz either, the clock time is read in the offset
 //                 of the nearest recorded night (local_time_doses lists them).
 //                 Empty: a date-only dose.
-//   kind          supplement (default), dietary, event (tags only), serum
+//   kind          supplement (default), dietary, event (tags only), serum,
+//                 rating (a morning self-rating of the night labelled `date`)
 //   mg_elemental  elemental magnesium, mg
 //   amount_mg     compound mass, mg; needs `form` with a known fraction
 //                 (oxide, citrate, glycinate, chloride, chloride_hexahydrate,
@@ -28,7 +30,11 @@
 //                 chloride_hexahydrate, malate, taurate, other
 //   product       free text
 //   tags          separated by ';' (alcohol;caffeine;exercise;illness)
-//   value, unit   serum rows: the result and mmol/L, mg/dL or mEq/L
+//   value, unit   serum rows: the result and mmol/L, mg/dL or mEq/L;
+//                 rating rows: the rating in `value`
+//   rating        rating rows: its name (sleep_quality, restedness, ...)
+//   scale         rating rows: the scale, "1-5" or "0-10"; a value outside
+//                 it is a ParseError
 //   note          free text, ignored
 //
 // JSON: an array of objects with the same keys (tags as an array or a
@@ -50,6 +56,7 @@ namespace sleeparch::importers {
 struct IntakeLog {
     std::vector<Dose> doses;          // supplements, dietary intake and tag-only events
     std::vector<SerumResult> serum;
+    std::vector<Rating> ratings;      // kind rating (METRICS.md §5.10)
     std::vector<Warning> warnings;
     // Doses whose time had no offset and no --tz applied: `time` holds the
     // local clock read as UTC; see sleeparch::assume_night_offsets.
