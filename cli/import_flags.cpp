@@ -92,10 +92,7 @@ private:
 
 Loaded load_nights(const ImportFlags& flags) {
     importers::ImportOptions opts;
-    if (!flags.tz.empty()) {
-        if (auto off = parse_utc_offset(flags.tz)) opts.tz_offset_min = *off;
-        else opts.tz_name = flags.tz;
-    }
+    if (!flags.tz.empty()) importers::set_time_zone(opts, flags.tz);
     opts.epoch_s = flags.epoch_s;
     opts.start = flags.start;
     opts.column = flags.column;

@@ -51,10 +51,7 @@ std::shared_ptr<Loaded> load(const std::vector<std::string>& paths, const std::s
     if (!input_format.empty() && !importers::find_importer(input_format))
         throw UsageError("load: unknown format \"" + input_format + "\" (see sleeparch.formats())");
     importers::ImportOptions opts;
-    if (!tz.empty()) {
-        if (auto off = parse_utc_offset(tz)) opts.tz_offset_min = *off;
-        else opts.tz_name = tz;
-    }
+    if (!tz.empty()) importers::set_time_zone(opts, tz);
     opts.epoch_s = epoch_s;
     opts.start = start;
     opts.column = column;
