@@ -149,10 +149,8 @@ private:
         if (contradictions_++ > 0) return;
         auto clock = [&](UtcSeconds t) { return format_local_iso(t, offset).substr(11, 5); };
         first_contradiction_line_ = line;
-        first_contradiction_ = "night of calendarDate " + date + " would sleep " + clock(start) + "-" + clock(end) +
-                               " on " + format_date(local_date(start, offset)) + ".." + format_date(wakes) +
-                               " local" + (wakes != label ? ", waking on another date" : "") +
-                               (afternoon ? ", an afternoon night" : "");
+        first_contradiction_ = "calendarDate " + date + " becomes " + clock(start) + "-" + clock(end) +
+                               " local, waking on " + format_date(wakes) + (afternoon ? ", an afternoon night" : "");
     }
 
     void warn_contradictions() {
