@@ -351,7 +351,8 @@ public:
             const ParsedTime from = parse_time_field(row.fields[c_from], display_name, row.line, names->from);
             const ParsedTime to = parse_time_field(row.fields[c_to], display_name, row.line, names->to);
             const std::int32_t offset = clock.offset_of(from, nullptr, row.line);
-            const std::int32_t to_offset = to.has_offset ? to.offset_min : offset;
+            // Each stamp at its own offset: a night across a DST change ends at the new one.
+            const std::int32_t to_offset = clock.offset_of(to, nullptr, row.line);
             SummaryRecord s;
             s.start = from.local - static_cast<UtcSeconds>(offset) * 60;
             s.end = to.local - static_cast<UtcSeconds>(to_offset) * 60;

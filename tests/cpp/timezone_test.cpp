@@ -459,6 +459,24 @@ TEST(Oura, V1TimezoneFieldBeatsTz) {
     EXPECT_EQ(b.records[0].start, at("2025-01-10T21:00:00Z"));
 }
 
+TEST(WithingsSummary, FromAndToEachAtTheirOwnOffset) {
+    const std::string csv = "from,to,\"light (s)\",\"deep (s)\",\"rem (s)\",\"awake (s)\"\n"
+                            "2025-03-29T23:00:00,2025-03-30T07:00:00,14400,3600,3600,3600\n"
+                            "2025-10-25T23:00:00,2025-10-26T07:00:00,14400,3600,3600,3600\n";
+    ImportBatch b = import_buffer(csv, "sleep.csv", tz("Europe/Berlin"), "withings_summary");
+    ASSERT_EQ(b.summaries.size(), 2u);
+    EXPECT_TRUE(b.warnings.empty());
+    EXPECT_EQ(b.summaries[0].start, at("2025-03-29T22:00:00Z"));
+    EXPECT_EQ(b.summaries[0].end, at("2025-03-30T05:00:00Z"));  // 07:00 CEST
+    EXPECT_EQ(b.summaries[0].utc_offset_min, 60);
+    EXPECT_EQ(b.summaries[1].start, at("2025-10-25T21:00:00Z"));
+    EXPECT_EQ(b.summaries[1].end, at("2025-10-26T06:00:00Z"));  // 07:00 CET
+    EXPECT_EQ(b.summaries[1].utc_offset_min, 120);
+    ImportBatch plain = import_buffer(csv, "sleep.csv", ImportOptions{}, "withings_summary");
+    EXPECT_EQ(utc_warnings(plain.warnings), 1u);
+    EXPECT_EQ(plain.summaries[0].end, at("2025-03-30T07:00:00Z"));
+}
+
 TEST(IntakeLog, ClockTimesUseTzAcrossTheSpringChange) {
     const std::string text = "date,time,mg_elemental\n2025-03-29,23:00,200\n2025-03-30,04:00,100\n";
     const auto log = sleeparch::importers::read_intake_log_text(text, "log.csv", tz("Europe/Berlin"));
