@@ -121,7 +121,6 @@ public:
     bool read_as_utc() const { return warned_; }
 
 private:
-
     std::string file_;
     std::vector<Warning>& warnings_;
     std::optional<TimeZone> user_;
