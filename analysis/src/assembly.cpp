@@ -195,6 +195,7 @@ void resolve(const ImportBatch& batch, Session& s, AssemblyResult& result) {
     n.window_start = w0;
     n.window_end = w1;
     n.utc_offset_min = batch.records[idx.front()].utc_offset_min;
+    n.label_date = batch.records[idx.front()].label_date;  // stated by the format, or not-a-date
     n.epoch_s = epoch;
     n.source = s.source >= 0 && static_cast<std::size_t>(s.source) < batch.sources.size()
                    ? batch.sources[s.source]
@@ -228,6 +229,7 @@ void from_summary(const ImportBatch& batch, std::size_t i, Session& s) {
     n.window_start = r.start;
     n.window_end = r.end;
     n.utc_offset_min = r.utc_offset_min;
+    n.label_date = r.label_date;
     n.source = r.source >= 0 && static_cast<std::size_t>(r.source) < batch.sources.size()
                    ? batch.sources[r.source]
                    : Source{};
@@ -454,7 +456,8 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
     std::vector<Session*> kept;
     for (Session* s : live) {
         if (s->dropped) continue;
-        s->night.label_date = local_date(s->night.window_end, s->night.utc_offset_min);
+        if (s->night.label_date.is_special())
+            s->night.label_date = local_date(s->night.window_end, s->night.utc_offset_min);
         kept.push_back(s);
         if (s->stated == SleepKind::Nap) continue;
         auto [it, fresh] = main_of.emplace(s->night.label_date, s);

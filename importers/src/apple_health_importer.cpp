@@ -57,6 +57,7 @@
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
+#include "timezone.hpp"
 
 namespace sleeparch::importers {
 namespace {
@@ -427,7 +428,7 @@ struct Job {
 class ElementSink {
 public:
     ElementSink(const std::string& name, const ImportOptions& options, ImportBatch& out)
-        : name_(name), options_(options), out_(out), parser_(XML_ParserCreate("UTF-8")) {
+        : name_(name), options_(options), out_(out), clock_(options, name, out), parser_(XML_ParserCreate("UTF-8")) {
         if (!parser_) throw std::bad_alloc();
         // A salt set once spares expat a getrandom() call per element;
         // elements are at most 1 MiB, so hash flooding has nothing to work with.
@@ -466,6 +467,7 @@ private:
     const std::string& name_;
     const ImportOptions& options_;
     ImportBatch& out_;
+    ClockResolver clock_;
     std::unique_ptr<std::remove_pointer_t<XML_Parser>, ParserFree> parser_;
     unsigned long salt_ = 0;
     Fields fields_;
@@ -501,12 +503,11 @@ bool ElementSink::parse_time(const std::string& text, std::string_view attribute
         return false;
     }
     if (!out.has_offset) {
-        if (!options_.tz_offset_min) {
-            warn(line, field + ": no UTC offset; record skipped");
-            return false;
-        }
+        // Apple writes offsets; a record without one is placed by its
+        // HKTimeZone metadata, else --tz, else read as UTC with the warning.
+        out.offset_min = clock_.offset_at_local(out.local, clock_.named_zone(fields_.tz),
+                                                static_cast<std::uint32_t>(std::min<std::uint64_t>(line, UINT32_MAX)));
         out.has_offset = true;
-        out.offset_min = *options_.tz_offset_min;
     }
     return true;
 }

@@ -18,8 +18,8 @@
 // without a zone. The year comes from the EDF+ recording field (`Startdate
 // 24-APR-1989 ...`) when it has one, else yy 85-99 is 1985-1999 and 00-84 is
 // 2000-2084 (the EDF clipping year 1985). The offset is --tz (a fixed offset
-// or an IANA zone, taken at the start of the kept period and used for all of
-// it); without --tz the clock is read as UTC with a warning.
+// or an IANA zone, read at the start of the kept period); without --tz the
+// clock is read as UTC with the resolver's warning (timezone.hpp).
 //
 // Cropping: Sleep-EDF recordings run for about 20 hours, mostly Wake. Only
 // the sleep period is kept: from the first sleep epoch (N1, N2, Deep, REM)
@@ -424,17 +424,14 @@ public:
         const std::int64_t crop_lo = std::max(lo, *first_sleep - keep);
         const std::int64_t crop_hi = std::min(hi, *last_sleep + keep);
 
-        // One offset for the whole period, as the clock read at its start:
-        // a DST change inside the night must not tear the hypnogram apart.
-        std::int32_t offset = 0;
-        if (const auto tz = TimeZone::from_options(options)) {
-            offset = tz->offset_at_local(hd.local_start + crop_lo);
-        } else {
-            out.warnings.push_back(Warning{
-                display_name, 0,
-                "start " + hd.start_text +
-                    " is local clock time without a zone; read as UTC (use --tz to place it)"});
-        }
+        // The clock read at the start of the kept period places it (the
+        // resolver: --tz, else UTC with its warning); later instants are that
+        // start plus elapsed seconds, so a DST change inside the night cannot
+        // tear the hypnogram apart. With a zone, each record carries the
+        // offset in force at its start.
+        ClockResolver clock(options, display_name, out);
+        const std::int32_t offset = clock.offset_at_local(hd.local_start + crop_lo);
+        const TimeZone* zone = clock.user_zone() ? &*clock.user_zone() : nullptr;
         const UtcSeconds t0 = hd.local_start - static_cast<UtcSeconds>(offset) * 60;
 
         std::int64_t epoch = 0;
@@ -456,7 +453,7 @@ public:
             r.end = t0 + e;
             r.kind = RecordKind::Stage;
             r.stage = iv.stage;
-            r.utc_offset_min = offset;
+            r.utc_offset_min = zone ? zone->offset_at_utc(r.start) : offset;
             r.source = source_index;
             r.session = display_name;
             r.file = file_index;

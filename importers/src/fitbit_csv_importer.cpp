@@ -31,6 +31,7 @@
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
+#include "timezone.hpp"
 
 namespace sleeparch::importers {
 
@@ -117,6 +118,7 @@ public:
         const std::string_view end_name = stages ? "sleep_stage_end" : "sleep_end";
 
         std::uint32_t file_index = out.add_file(display_name);
+        ClockResolver clock(options, display_name, out);
         std::set<std::string> unknown_types;
         CsvRecord row;
         while (csv.next(row)) {
@@ -148,7 +150,9 @@ public:
                 throw ParseError(display_name, row.line, std::string(end_name),
                                  "more than 7 days after " + std::string(start_name));
             }
-            std::int32_t offset = 0;
+            // The row's own offset column, else --tz at the UTC start, else UTC
+            // with the resolver's warning.
+            std::optional<std::int32_t> own_offset;
             if (start_offset_col) {
                 std::string_view text_offset = field(*start_offset_col);
                 if (!text_offset.empty()) {
@@ -157,9 +161,10 @@ public:
                         throw ParseError(display_name, row.line, "start_utc_offset " + quote_for_message(text_offset),
                                          "not a UTC offset such as +05:30");
                     }
-                    offset = *parsed;
+                    own_offset = *parsed;
                 }
             }
+            const std::int32_t offset = own_offset ? *own_offset : clock.offset_at_utc(start, nullptr, row.line);
             Source src{"fitbit_csv", "Fitbit", "", ""};
             src.vendor = "fitbit";
             if (source_col) src.device = std::string(field(*source_col));

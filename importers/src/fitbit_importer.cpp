@@ -98,14 +98,10 @@ Source fitbit_source() {
     return s;
 }
 
-constexpr std::string_view kNoTzWarning =
-    "Fitbit times carry no UTC offset and no --tz was given: read as UTC. Nights from other devices will not "
-    "line up with these; give --tz (an IANA name such as Europe/Berlin, or an offset such as +01:00)";
-
 class FitbitReader {
 public:
-    FitbitReader(const std::string& file, const ImportOptions& options, ImportBatch& out)
-        : file_(file), options_(options), out_(out), tz_(TimeZone::from_options(options)) {}
+    FitbitReader(const std::string& file, const ImportOptions& options, ImportBatch& out, ClockResolver& clock)
+        : file_(file), options_(options), out_(out), resolver_(clock) {}
 
     void read(const Json& doc) {
         const Json* logs = &doc;
@@ -122,9 +118,6 @@ public:
         }
         file_index_ = out_.add_file(file_);
         source_ = out_.add_source(fitbit_source());
-        if (!tz_ && !logs->empty()) {
-            out_.warnings.push_back({file_, 0, std::string(kNoTzWarning)});
-        }
         std::uint32_t index = 0;
         for (const Json& log : *logs) {
             ++index;
@@ -165,12 +158,10 @@ private:
 
         ParsedTime start = parse_time(log, "startTime", where, "startTime");
         ParsedTime end = parse_time(log, "endTime", where, "endTime");
+        // The offset at the log's start holds for the whole log, as Fitbit
+        // does across a DST change.
         Clock clock;
-        if (start.has_offset) {
-            clock.offset_min = start.offset_min;
-        } else if (tz_) {
-            clock.offset_min = tz_->offset_at_local(start.local);
-        }
+        clock.offset_min = resolver_.offset_of(start);
         UtcSeconds start_utc = start.has_offset ? start.utc() : clock.utc(start.local);
         UtcSeconds end_utc = end.has_offset ? end.utc() : clock.utc(end.local);
         json_util::check_time(start_utc, where, "startTime");
@@ -368,7 +359,7 @@ private:
     const std::string& file_;
     const ImportOptions& options_;
     ImportBatch& out_;
-    std::optional<TimeZone> tz_;
+    ClockResolver& resolver_;
     std::uint32_t file_index_ = 0;
     int source_ = 0;
     std::unordered_set<std::string> unknown_levels_;
@@ -385,7 +376,7 @@ private:
 // json.load on a Takeout; simdjson's parse a small fraction of it.
 class FitbitFastReader {
 public:
-    FitbitFastReader(const ImportOptions& options, const std::optional<TimeZone>& tz) : options_(options), tz_(tz) {}
+    FitbitFastReader(const ImportOptions& options, ClockResolver& clock) : options_(options), clock_(clock) {}
 
     bool read(std::string& text, const std::string& file, ImportBatch& out) {
         namespace dom = simdjson::dom;
@@ -407,7 +398,9 @@ public:
         }
         std::uint32_t file_index = out.add_file(file);
         int source = out.add_source(fitbit_source());
-        if (!tz_ && logs.size() > 0) out.warnings.push_back({file, 0, std::string(kNoTzWarning)});
+        // Every time here lacks an offset: read_log resolved them without
+        // the warning, given now that the result is kept.
+        if (!clock_.user_zone() && logs.size() > 0) clock_.as_utc();
         for (Record& r : records_) {
             r.file = file_index;
             r.source = source;
@@ -457,7 +450,7 @@ private:
         if (!local_time(start_text, start) || !local_time(end_text, end) || start.has_offset || end.has_offset) {
             return false;
         }
-        std::int32_t offset = tz_ ? tz_->offset_at_local(start.local) : 0;
+        std::int32_t offset = clock_.known_offset_at_local(start.local).value_or(0);
         UtcSeconds start_utc = start.local - offset * 60LL;
         UtcSeconds end_utc = end.local - offset * 60LL;
         if (!json_util::time_in_range(start_utc) || !json_util::time_in_range(end_utc) || end_utc < start_utc ||
@@ -515,7 +508,7 @@ private:
     }
 
     const ImportOptions& options_;
-    const std::optional<TimeZone>& tz_;
+    ClockResolver& clock_;
     std::vector<Record> records_;
 };
 
@@ -542,10 +535,10 @@ public:
     void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,
               ImportBatch& out) const override {
         std::string text = read_all(source);
-        std::optional<TimeZone> tz = TimeZone::from_options(options);
-        if (FitbitFastReader(options, tz).read(text, display_name, out)) return;
+        ClockResolver clock(options, display_name, out);
+        if (FitbitFastReader(options, clock).read(text, display_name, out)) return;
         Json doc = json_util::parse_document(text, display_name);
-        FitbitReader(display_name, options, out).read(doc);
+        FitbitReader(display_name, options, out, clock).read(doc);
     }
 };
 

@@ -9,10 +9,17 @@
 // activityLevel for movement and is ignored. Null or empty sleepLevels make a
 // summary-only night with the DTO's stage seconds.
 //
-// The UTC offset is sleepStartTimestampLocal - sleepStartTimestampGMT. Some
-// accounts show it applied twice: a difference beyond ±14 h that halves to a
-// real offset, or twice the --tz offset, is halved with a warning. Without
-// Local fields the offset comes from --tz, else UTC with a warning.
+// The UTC offset is sleepStartTimestampLocal - sleepStartTimestampGMT (the
+// zone the format states). Some accounts show it applied twice: a difference
+// beyond ±14 h that halves to a real offset, or twice the --tz offset, is
+// halved with a warning. Without Local fields (the account export) the
+// offset comes from --tz, else UTC with the resolver's warning (timezone.hpp).
+//
+// `calendarDate` (the wake-up date in the user's zone) labels the night
+// (Record::label_date), so a night east of UTC read without --tz keeps its
+// date. A --tz that contradicts it (the night would wake on another local
+// date, or its midpoint would fall in the afternoon, 12:00-20:00 local) gets
+// one warning per file naming the first such night.
 
 #include <cmath>
 #include <set>
@@ -46,7 +53,7 @@ std::optional<Stage> level_stage(double level) {
 class GarminReader {
 public:
     GarminReader(const std::string& file, const ImportOptions& options, ImportBatch& out)
-        : file_(file), options_(options), out_(out) {}
+        : file_(file), out_(out), clock_(options, file, out) {}
 
     void read(const Json& doc) {
         Where top{file_, ""};
@@ -56,6 +63,7 @@ public:
             }
             file_index_ = out_.add_file(file_);
             read_night(doc, 0);
+            warn_contradictions();
             return;
         }
         if (!doc.is_array()) {
@@ -65,6 +73,7 @@ public:
         file_index_ = out_.add_file(file_);
         std::uint32_t index = 0;
         for (const Json& night : doc) read_night(night, ++index);
+        warn_contradictions();
     }
 
 private:
@@ -86,21 +95,15 @@ private:
         return s;
     }
 
-    std::int32_t resolve_offset(const Json& dto, UtcSeconds start_gmt, const Where& where, std::uint32_t line) {
-        std::optional<TimeZone> tz = zone();
+    // `from_tz` is set when --tz gave the offset (only then can it
+    // contradict calendarDate).
+    std::int32_t resolve_offset(const Json& dto, UtcSeconds start_gmt, const Where& where, std::uint32_t line,
+                                bool& from_tz) {
+        const std::optional<TimeZone>& tz = clock_.user_zone();
         // The Local field is the wall clock written as if it were UTC.
         auto local = timestamp(dto, "sleepStartTimestampLocal", where);
-        if (!local) {
-            if (tz) return tz->offset_at_utc(start_gmt);
-            if (!warned_no_offset_) {
-                warned_no_offset_ = true;
-                out_.warnings.push_back(
-                    {file_, 0,
-                     "Garmin nights without sleepStartTimestampLocal and no --tz given: times read as UTC and "
-                     "dates labelled in UTC"});
-            }
-            return 0;
-        }
+        from_tz = !local && tz;
+        if (!local) return clock_.offset_at_utc(start_gmt, nullptr, line);
         std::int64_t diff_s = *local - start_gmt;
         std::int64_t diff_min = diff_s / 60;
         bool halve = false;
@@ -125,12 +128,38 @@ private:
         return static_cast<std::int32_t>(diff_min);
     }
 
-    std::optional<TimeZone> zone() {
-        if (!tz_checked_) {
-            tz_ = TimeZone::from_options(options_);
-            tz_checked_ = true;
+    // calendarDate as a date; not-a-date when absent.
+    boost::gregorian::date calendar_date(const std::string& text, const Where& where) const {
+        if (text.empty()) return {};
+        const ParsedTime t = parse_iso_datetime(text);
+        if (!t.ok || text.size() != 10) {
+            json_util::fail(where, "calendarDate \"" + text + "\"", t.ok ? "expected YYYY-MM-DD" : t.error);
         }
-        return tz_;
+        return local_date(t.local, 0);
+    }
+
+    // A --tz-placed night against its calendarDate.
+    void check_against_calendar_date(UtcSeconds start, UtcSeconds end, std::int32_t offset,
+                                     const boost::gregorian::date& label, const std::string& date,
+                                     std::uint32_t line) {
+        const boost::gregorian::date wakes = local_date(end, offset);
+        const double midpoint = local_clock_minutes(start + (end - start) / 2, offset);
+        const bool afternoon = midpoint >= 12 * 60 && midpoint < 20 * 60;
+        if (wakes == label && !afternoon) return;
+        if (contradictions_++ > 0) return;
+        auto clock = [&](UtcSeconds t) { return format_local_iso(t, offset).substr(11, 5); };
+        first_contradiction_line_ = line;
+        first_contradiction_ = "calendarDate " + date + " becomes " + clock(start) + "-" + clock(end) +
+                               " local, waking on " + format_date(wakes) + (afternoon ? ", an afternoon night" : "");
+    }
+
+    void warn_contradictions() {
+        if (contradictions_ == 0) return;
+        out_.warnings.push_back({file_, first_contradiction_line_,
+                                 "--tz " + clock_.user_zone()->name() + " contradicts calendarDate on " +
+                                     std::to_string(contradictions_) + " of " + std::to_string(nights_) +
+                                     " nights (first: " + first_contradiction_ +
+                                     "): check --tz; the nights keep calendarDate as their date"});
     }
 
     // `holder` is the dailySleepData document (API) or the summary itself
@@ -167,7 +196,11 @@ private:
         if (*end - *start > kMaxNightSeconds) {
             json_util::fail(where, "sleepEndTimestampGMT", "more than 7 days after sleepStartTimestampGMT");
         }
-        std::int32_t offset = resolve_offset(*dto, *start, where, line);
+        bool from_tz = false;
+        std::int32_t offset = resolve_offset(*dto, *start, where, line, from_tz);
+        const boost::gregorian::date label = calendar_date(date, where);
+        ++nights_;
+        if (from_tz && !label.is_special()) check_against_calendar_date(*start, *end, offset, label, date, line);
 
         Source source{"garmin", "Garmin", "", ""};
         if (const Json* version = json_util::member(*dto, "sleepVersion"); !json_util::is_absent(version)) {
@@ -177,7 +210,7 @@ private:
 
         const Json* levels = json_util::opt_array(holder, "sleepLevels", where);
         if (levels == nullptr || levels->empty()) {
-            add_summary(*dto, *start, *end, offset, source_index, line, session, where);
+            add_summary(*dto, *start, *end, offset, label, source_index, line, session, where);
             return;
         }
 
@@ -186,6 +219,7 @@ private:
         bed.end = *end;
         bed.kind = RecordKind::InBed;
         bed.utc_offset_min = offset;
+        bed.label_date = label;
         bed.source = source_index;
         bed.session = session;
         bed.file = file_index_;
@@ -233,8 +267,9 @@ private:
                                      ", counted as Unscored (expected 0 deep, 1 light, 2 REM, 3 awake)"});
     }
 
-    void add_summary(const Json& dto, UtcSeconds start, UtcSeconds end, std::int32_t offset, int source,
-                     std::uint32_t line, const std::string& session, const Where& where) {
+    void add_summary(const Json& dto, UtcSeconds start, UtcSeconds end, std::int32_t offset,
+                     const boost::gregorian::date& label, int source, std::uint32_t line, const std::string& session,
+                     const Where& where) {
         auto minutes = [&](std::string_view key) -> std::optional<double> {
             auto value = json_util::opt_number(dto, key, where);
             if (value && (*value < 0 || *value > kMaxNightSeconds)) json_util::fail(where, key, "out of range");
@@ -244,6 +279,7 @@ private:
         s.start = start;
         s.end = end;
         s.utc_offset_min = offset;
+        s.label_date = label;
         s.source = source;
         s.file = file_index_;
         s.line = line;
@@ -267,12 +303,13 @@ private:
     }
 
     const std::string& file_;
-    const ImportOptions& options_;
     ImportBatch& out_;
+    ClockResolver clock_;
     std::uint32_t file_index_ = 0;
-    bool tz_checked_ = false;
-    std::optional<TimeZone> tz_;
-    bool warned_no_offset_ = false;
+    std::uint32_t nights_ = 0;  // nights with sleep times
+    std::uint32_t contradictions_ = 0;
+    std::uint32_t first_contradiction_line_ = 0;
+    std::string first_contradiction_;
     std::set<double> unknown_levels_;
 };
 

@@ -25,6 +25,7 @@
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
 #include "csv_reader.hpp"
+#include "timezone.hpp"
 
 namespace sleeparch::importers {
 
@@ -334,13 +335,20 @@ public:
         if (epochs.empty()) throw ParseError(display_name, 0, "", "no epochs: the hypnogram is empty");
         if (epoch <= 0) epoch = 30;
 
-        std::int32_t offset = options.tz_offset_min.value_or(0);
         const std::string used_start = start_text.empty() ? kDefaultStart : start_text;
         const ParsedTime t = parse_iso_datetime(used_start);
         if (!t.ok)
             throw ParseError(display_name, 0, "start time \"" + used_start + "\"", t.error);
-        if (t.has_offset) offset = t.offset_min;
+        // The start's own offset, else --tz (ClockResolver); the placeholder
+        // start has its own warning below, so it is not warned about twice.
+        ClockResolver clock(options, display_name, out);
+        const std::int32_t offset = start_text.empty() && !t.has_offset
+                                        ? clock.known_offset_at_local(t.local).value_or(0)
+                                        : clock.offset_of(t);
         const UtcSeconds start = t.local - static_cast<UtcSeconds>(offset) * 60;
+        // With a zone, each record carries the offset in force at its start
+        // (a night across a DST change wakes at the new offset).
+        const TimeZone* zone = !t.has_offset && clock.user_zone() ? &*clock.user_zone() : nullptr;
         if (start_text.empty())
             out.warnings.push_back(Warning{display_name, 0,
                                            "no start time given (--start or a '# start:' line); using " +
@@ -356,7 +364,7 @@ public:
             r.start = start + static_cast<UtcSeconds>(i) * epoch;
             r.end = start + static_cast<UtcSeconds>(j) * epoch;
             r.stage = epochs[i].stage;
-            r.utc_offset_min = offset;
+            r.utc_offset_min = zone ? zone->offset_at_utc(r.start) : offset;
             r.source = src;
             r.session = display_name;
             r.file = file;

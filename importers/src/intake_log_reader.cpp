@@ -66,8 +66,12 @@ double parse_number(const std::string& text, const char* field, const Fail& fail
 
 struct Reader {
     const std::string& file;
-    std::optional<TimeZone> tz;
+    const ImportOptions& options;
     IntakeLog log;
+    // Steps 1-3 of the one rule (timezone.hpp); its step 4 differs here: a
+    // clock time without any zone is read in the offset of the nearest
+    // recorded night (local_time_doses), not as UTC.
+    ClockResolver clock{options, file, log.warnings};
 
     void entry(const Fields& f, std::uint32_t line, const Fail& fail) {
         std::string kind = lower(get(f, "kind"));
@@ -203,8 +207,8 @@ struct Reader {
             if (when->has_offset) {
                 d.time = when->utc();
                 d.utc_offset_min = when->offset_min;
-            } else if (tz) {
-                d.utc_offset_min = tz->offset_at_local(when->local);
+            } else if (auto offset = clock.known_offset_at_local(when->local)) {
+                d.utc_offset_min = *offset;
                 d.time = when->local - static_cast<UtcSeconds>(d.utc_offset_min) * 60;
             } else {
                 d.time = when->local;
@@ -319,7 +323,7 @@ std::string read_text_file(const std::string& path) {
 
 IntakeLog read_intake_log_text(std::string_view text, const std::string& display_name,
                                const ImportOptions& options) {
-    Reader r{display_name, TimeZone::from_options(options), {}};
+    Reader r{display_name, options, {}};
     const std::string_view body = strip_bom(text);
     const auto first = body.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos)

@@ -12,9 +12,14 @@
 // `<SleepStage>` per epoch under `<SleepStages>`, coded 0 W, 1 N1, 2 N2,
 // 3 N3, 4 N4 (Deep), 5 REM, 9 unscored.
 //
-// N1 and N2 keep their resolution. Neither dialect states when the
-// recording started (it is in the matching EDF): the start comes from
-// ImportOptions::start when set, else 2000-01-01T22:00:00Z with a warning, so
+// N1 and N2 keep their resolution. The start comes from ImportOptions::start
+// when set. Else a PSGAnnotation's `Recording Start Time` event states the
+// start's local clock time (`<ClockTime>00.00.00 23.00.00</ClockTime>`, the
+// date part de-identified, often 00.00.00 or 01.01.85, so never used): the
+// night is placed at that clock time on 2000-01-01, with a warning that dates
+// are not real, and the offset comes from --tz through the ClockResolver
+// (else UTC with its warning). Without either (Profusion files, older
+// PSGAnnotation files), the start is 2000-01-01T22:00:00Z with a warning, so
 // durations and metrics are right while clock times and dates are not. One
 // file is one session.
 #include <expat.h>
@@ -41,6 +46,24 @@ namespace sleeparch::importers {
 namespace {
 
 constexpr std::string_view kDefaultStart = "2000-01-01T22:00:00Z";
+// The date a stated clock time is placed on (the file's own is de-identified).
+constexpr UtcSeconds kPlaceholderDay = 946'684'800;  // 2000-01-01T00:00:00 as local wall clock
+
+// "00.00.00 23.00.00" (dd.mm.yy HH.MM.SS; ':' accepted too): seconds after
+// local midnight of the time part, nullopt when malformed.
+std::optional<int> clock_seconds(std::string_view text) {
+    const std::size_t space = text.find_last_of(" \t");
+    std::string_view t = space == std::string_view::npos ? text : text.substr(space + 1);
+    if (t.size() != 8 || (t[2] != '.' && t[2] != ':') || t[5] != t[2]) return std::nullopt;
+    int part[3] = {0, 0, 0};
+    for (int k = 0; k < 3; ++k) {
+        const char a = t[3 * k], b = t[3 * k + 1];
+        if (a < '0' || a > '9' || b < '0' || b > '9') return std::nullopt;
+        part[k] = (a - '0') * 10 + (b - '0');
+    }
+    if (part[0] > 23 || part[1] > 59 || part[2] > 59) return std::nullopt;
+    return part[0] * 3600 + part[1] * 60 + part[2];
+}
 constexpr double kMaxSeconds = 10.0 * 366 * 24 * 3600;
 
 std::optional<Stage> nsrr_stage(std::string_view code) {
@@ -84,6 +107,10 @@ public:
     std::uint32_t epoch_line = 0;
     std::vector<StageEvent> events;  // PSGAnnotation
     std::vector<std::pair<Stage, std::uint32_t>> epochs;  // Profusion
+    // PSGAnnotation `Recording Start Time`: seconds after local midnight of
+    // the recording's start (its ClockTime less its Start).
+    std::optional<double> start_clock_s;
+    std::string start_clock_text;
 
 private:
     std::uint32_t line() const { return static_cast<std::uint32_t>(XML_GetCurrentLineNumber(parser_)); }
@@ -127,6 +154,7 @@ private:
             if (name == "EventConcept") event_.concept_text = value;
             if (name == "Start") event_.start = value;
             if (name == "Duration") event_.duration = value;
+            if (name == "ClockTime") event_.clock_time = value;
         } else if (dialect == Dialect::PsgAnnotation && name == "ScoredEvent") {
             finish_event();
         } else if (dialect == Dialect::Profusion && name == "SleepStage" && parent_is("SleepStages")) {
@@ -156,6 +184,17 @@ private:
     }
 
     void finish_event() {
+        if (trim(event_.concept_text) == "Recording Start Time" && !event_.clock_time.empty()) {
+            const auto clock = clock_seconds(trim(event_.clock_time));
+            if (!clock) {
+                throw ParseError(file_, event_.line, "ClockTime " + quote_for_message(event_.clock_time),
+                                 "expected dd.mm.yy HH.MM.SS such as 00.00.00 23.00.00");
+            }
+            const double at = event_.start.empty() ? 0.0 : number(event_.start, "Start", event_.line);
+            start_clock_s = static_cast<double>(*clock) - at;
+            start_clock_text = std::string(trim(event_.clock_time));
+            return;
+        }
         // "Stages|Stages"; some files leave out the part after "|".
         const std::string_view type = event_.type;
         if (type.substr(0, type.find('|')) != "Stages") return;
@@ -177,7 +216,7 @@ private:
     }
 
     struct Event {
-        std::string type, concept_text, start, duration;
+        std::string type, concept_text, start, duration, clock_time;
         std::uint32_t line = 0;
     };
 
@@ -289,17 +328,25 @@ public:
 
         UtcSeconds t0 = 0;
         std::int32_t offset = 0;
+        ClockResolver clock(options, display_name, out);
+        const TimeZone* zone = nullptr;  // set when --tz gave the offset: each record then carries its own
         if (!options.start.empty()) {
             const ParsedTime t = parse_iso_datetime(options.start);
             if (!t.ok) {
                 throw UsageError("--start \"" + options.start + "\": " + t.error);
             }
-            if (t.has_offset) {
-                offset = t.offset_min;
-            } else if (const auto tz = TimeZone::from_options(options)) {
-                offset = tz->offset_at_local(t.local);
-            }
+            offset = clock.offset_of(t);
+            if (!t.has_offset && clock.user_zone()) zone = &*clock.user_zone();
             t0 = t.local - static_cast<UtcSeconds>(offset) * 60;
+        } else if (collector.start_clock_s) {
+            const UtcSeconds local = kPlaceholderDay + static_cast<UtcSeconds>(std::llround(*collector.start_clock_s));
+            offset = clock.offset_at_local(local);
+            if (clock.user_zone()) zone = &*clock.user_zone();
+            t0 = local - static_cast<UtcSeconds>(offset) * 60;
+            out.warnings.push_back(Warning{
+                display_name, 0,
+                "NSRR XML states the start's clock time (ClockTime " + collector.start_clock_text +
+                    ") but not its date: placed on 2000-01-01 (clock times hold, dates do not; give --start)"});
         } else {
             t0 = parse_iso_datetime(kDefaultStart).utc();
             out.warnings.push_back(Warning{
@@ -323,7 +370,7 @@ public:
             if (r.end <= r.start) return;
             r.kind = RecordKind::Stage;
             r.stage = stage;
-            r.utc_offset_min = offset;
+            r.utc_offset_min = zone ? zone->offset_at_utc(r.start) : offset;
             r.source = source_index;
             r.session = display_name;
             r.file = file_index;

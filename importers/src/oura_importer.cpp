@@ -58,7 +58,7 @@ constexpr std::array<PhaseField, 3> kPhaseFields = {
 class OuraReader {
 public:
     OuraReader(const std::string& file, const ImportOptions& options, ImportBatch& out)
-        : file_(file), options_(options), out_(out) {}
+        : file_(file), out_(out), clock_(options, file, out) {}
 
     void read(const Json& doc) {
         Where top{file_, ""};
@@ -97,26 +97,18 @@ private:
         return t;
     }
 
+    // The stamp's own offset, else the period's v1 `timezone` (minutes),
+    // else --tz, else UTC with the resolver's warning.
     std::int32_t offset_for(const ParsedTime& t, const Json& period, const Where& where) {
         if (t.has_offset) return t.offset_min;
-        // v1 states the zone separately, in minutes.
+        std::optional<TimeZone> stated;
         if (auto minutes = json_util::opt_int(period, "timezone", where)) {
             if (*minutes < -18 * 60 || *minutes > 18 * 60) {
                 json_util::fail(where, "timezone", std::to_string(*minutes) + " min is outside -18:00..+18:00");
             }
-            return static_cast<std::int32_t>(*minutes);
+            stated = TimeZone::fixed(static_cast<std::int32_t>(*minutes));
         }
-        if (!tz_checked_) {
-            tz_ = TimeZone::from_options(options_);
-            tz_checked_ = true;
-        }
-        if (tz_) return tz_->offset_at_local(t.local);
-        if (!warned_no_offset_) {
-            warned_no_offset_ = true;
-            out_.warnings.push_back({file_, 0,
-                                     "Oura times without a UTC offset and no --tz given: read as UTC"});
-        }
-        return 0;
+        return clock_.offset_at_local(t.local, stated ? &*stated : nullptr);
     }
 
     void read_period(const Json& period, std::uint32_t index) {
@@ -292,12 +284,9 @@ private:
     }
 
     const std::string& file_;
-    const ImportOptions& options_;
     ImportBatch& out_;
     std::uint32_t file_index_ = 0;
-    bool tz_checked_ = false;
-    std::optional<TimeZone> tz_;
-    bool warned_no_offset_ = false;
+    ClockResolver clock_;
     std::set<char> unknown_phases_;
 };
 

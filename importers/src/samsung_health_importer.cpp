@@ -132,8 +132,7 @@ public:
         const std::size_t columns = names.size();
 
         std::map<std::tuple<std::string, std::string, std::string>, int> sources;
-        const std::optional<TimeZone> tz = TimeZone::from_options(options);
-        bool warned_offset = false;
+        ClockResolver clock(options, display_name, out);
         std::uint32_t rows_without_session = 0, first_without_session = 0;
         // The earliest stage row, for the note on how times were read.
         struct Sample {
@@ -193,13 +192,8 @@ public:
                                      "expected an offset like \"UTC+0200\"");
                 }
                 offset = *parsed;
-            } else if (tz) {
-                offset = tz->offset_at_utc(start);
-            } else if (!warned_offset) {
-                out.warnings.push_back(Warning{display_name, row.line,
-                                               "row without time_offset: local times use UTC+0000; "
-                                               "use --tz to give the time zone"});
-                warned_offset = true;
+            } else {
+                offset = clock.offset_at_utc(start, nullptr, row.line);  // --tz, else UTC with the warning
             }
 
             if ((!earliest || start < earliest->start) && !parse_iso_datetime(cell(c_start)).has_offset) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <utility>
 
 #include <date/tz.h>
 
@@ -91,12 +92,58 @@ std::string TimeZone::name() const {
     return format_offset(fixed_min_);
 }
 
+ClockResolver::ClockResolver(const ImportOptions& options, std::string file, std::vector<Warning>& warnings)
+    : file_(std::move(file)), warnings_(warnings), user_(TimeZone::from_options(options)) {}
+
+const TimeZone* ClockResolver::named_zone(const std::string& name) {
+    if (name.empty()) return nullptr;
+    auto it = named_.find(name);
+    if (it == named_.end()) {
+        std::optional<TimeZone> zone;
+        try {
+            zone = TimeZone::named(name);
+        } catch (const UsageError&) {
+            // A zone the file names but this tz database lacks is no reason to
+            // stop: the rule goes on to --tz.
+        }
+        it = named_.emplace(name, zone).first;
+    }
+    return it->second ? &*it->second : nullptr;
+}
+
+std::int32_t ClockResolver::as_utc(std::uint32_t line) {
+    if (!warned_) {
+        warned_ = true;
+        warnings_.push_back(Warning{file_, line, std::string(kNoOffsetWarning)});
+    }
+    return 0;
+}
+
+std::optional<std::int32_t> ClockResolver::known_offset_at_local(UtcSeconds local, const TimeZone* stated) const {
+    if (stated != nullptr) return stated->offset_at_local(local);
+    if (user_) return user_->offset_at_local(local);
+    return std::nullopt;
+}
+
+std::int32_t ClockResolver::offset_at_local(UtcSeconds local, const TimeZone* stated, std::uint32_t line) {
+    if (auto known = known_offset_at_local(local, stated)) return *known;
+    return as_utc(line);
+}
+
+std::int32_t ClockResolver::offset_at_utc(UtcSeconds utc, const TimeZone* stated, std::uint32_t line) {
+    if (stated != nullptr) return stated->offset_at_utc(utc);
+    if (user_) return user_->offset_at_utc(utc);
+    return as_utc(line);
+}
+
 void set_time_zone(ImportOptions& options, std::string_view text) {
-    const TimeZone tz = TimeZone::parse(text);
+    // Parsed (and an IANA name looked up) here, so a bad --tz fails before
+    // any file is read.
+    const TimeZone zone = TimeZone::parse(text);
     options.tz_offset_min.reset();
     options.tz_name.clear();
-    if (tz.is_fixed()) options.tz_offset_min = tz.offset_at_utc(0);
-    else options.tz_name = std::string(text);
+    if (zone.is_fixed()) options.tz_offset_min = zone.offset_at_utc(0);
+    else options.tz_name = zone.name();
 }
 
 }  // namespace sleeparch::importers

@@ -200,20 +200,6 @@ ParsedTime parse_time_field(const std::string& cell, const std::string& file, st
     return t;
 }
 
-// The offset for a time stamp without one: --tz if given, else UTC with a
-// warning (once per file).
-std::int32_t fallback_offset(const ImportOptions& options, UtcSeconds local, const std::string& file,
-                             std::uint32_t line, bool& warned, ImportBatch& out) {
-    if (const auto tz = TimeZone::from_options(options)) return tz->offset_at_local(local);
-    if (!warned) {
-        out.warnings.push_back(Warning{file, line,
-                                       "time stamp without UTC offset read as UTC; use --tz to "
-                                       "give the time zone"});
-        warned = true;
-    }
-    return 0;
-}
-
 std::size_t require_column(const CsvRecord& header, std::string_view name, const std::string& file) {
     auto col = find_column(header.fields, name);
     if (!col) {
@@ -280,7 +266,7 @@ public:
         const int source_index = out.add_source(src);
 
         std::vector<Epoch> epochs;
-        bool warned_offset = false;
+        ClockResolver clock(options, display_name, out);  // stamps without an offset (timezone.hpp)
         CsvRecord row;
         while (csv.next(row)) {
             if (row.fields.size() != columns) {
@@ -289,9 +275,7 @@ public:
                                      std::to_string(columns));
             }
             const ParsedTime t = parse_time_field(row.fields[c_start], display_name, row.line, "start");
-            const std::int32_t offset =
-                t.has_offset ? t.offset_min
-                             : fallback_offset(options, t.local, display_name, row.line, warned_offset, out);
+            const std::int32_t offset = clock.offset_of(t, nullptr, row.line);
             const UtcSeconds start = t.local - static_cast<UtcSeconds>(offset) * 60;
             const auto durations =
                 parse_int_array(row.fields[c_duration], display_name, row.line, "duration");
@@ -448,7 +432,7 @@ public:
         src.name = "Withings";
         const int source_index = out.add_source(src);
 
-        bool warned_offset = false;
+        ClockResolver clock(options, display_name, out);  // stamps without an offset (timezone.hpp)
         CsvRecord row;
         while (csv.next(row)) {
             if (row.fields.size() != columns) {
@@ -458,10 +442,9 @@ public:
             }
             const ParsedTime from = parse_time_field(row.fields[c_from], display_name, row.line, names->from);
             const ParsedTime to = parse_time_field(row.fields[c_to], display_name, row.line, names->to);
-            const std::int32_t offset =
-                from.has_offset ? from.offset_min
-                                : fallback_offset(options, from.local, display_name, row.line, warned_offset, out);
-            const std::int32_t to_offset = to.has_offset ? to.offset_min : offset;
+            const std::int32_t offset = clock.offset_of(from, nullptr, row.line);
+            // Each stamp at its own offset: a night across a DST change ends at the new one.
+            const std::int32_t to_offset = clock.offset_of(to, nullptr, row.line);
             SummaryRecord s;
             s.start = from.local - static_cast<UtcSeconds>(offset) * 60;
             s.end = to.local - static_cast<UtcSeconds>(to_offset) * 60;

@@ -19,6 +19,7 @@
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
+#include "../../importers/src/timezone.hpp"
 
 namespace sleeparch {
 namespace {
@@ -285,7 +286,7 @@ TEST(AppleHealthImporter, DamagedSleepRecordsAreSkippedWithTheirLine) {
     ASSERT_EQ(b.records.size(), 2u);
     EXPECT_EQ(b.records[0].line, 14u);
     EXPECT_EQ(b.records[1].line, 21u);
-    ASSERT_EQ(b.warnings.size(), 6u);
+    ASSERT_EQ(b.warnings.size(), 7u);
     std::vector<std::string> got;
     for (const Warning& w : b.warnings) {
         EXPECT_EQ(w.file, "export.xml");
@@ -299,7 +300,11 @@ TEST(AppleHealthImporter, DamagedSleepRecordsAreSkippedWithTheirLine) {
         "17: Record endDate \"2024-03-05 02:00:00 +0100\": not after startDate \"2024-03-05 "
         "03:00:00 +0100\"; record skipped",
         "18: Record: not well-formed (invalid token) (column 70); record skipped",
-        "19: Record startDate \"2024-03-05 04:00:00\": no UTC offset; record skipped",
+        // No offset, no HKTimeZone, no --tz: read as UTC, which puts its end
+        // (04:00 UTC) at its start.
+        "19: " + std::string(sleeparch::importers::kNoOffsetWarning),
+        "19: Record endDate \"2024-03-05 05:00:00 +0100\": not after startDate \"2024-03-05 04:00:00\"; "
+        "record skipped",
         "20: Record: undefined entity (column 2); record skipped",
     };
     EXPECT_EQ(got, expected);

@@ -339,3 +339,34 @@ TEST_F(Cli, DemoRunsTheWholeJob) {
     EXPECT_NE(r.out.find("not proof"), std::string::npos);
     EXPECT_EQ(r.out.find("caused by"), std::string::npos);
 }
+
+// The plain-hypnogram --tz bug: an IANA --tz used to be ignored for a
+// "# start:" without offset (utc_offset +00:00, read as UTC), while --tz +01:00
+// worked. Both now give 23:00 local = 22:00 UTC, with no warning.
+TEST_F(Cli, IanaTzPlacesAPlainHypnogramLikeTheEqualOffset) {
+    TempDir tmp;
+    const auto f = tmp.write("night.txt", "# start: 2025-03-01T23:00:00\nW\nN1\nN2\nN2\nN3\nN3\nR\nR\nW\n");
+    const auto named = run_cli({"nights", f.string(), "--tz", "Europe/Berlin", "--format", "json"});
+    ASSERT_EQ(named.exit_code, 0) << named.err;
+    const auto fixed = run_cli({"nights", f.string(), "--tz", "+01:00", "--format", "json"});
+    ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+    EXPECT_EQ(named.out, fixed.out);
+    EXPECT_TRUE(named.err.empty()) << named.err;
+    const auto j = nlohmann::json::parse(named.out);
+    ASSERT_EQ(j.size(), 1u);
+    EXPECT_EQ(j[0]["utc_offset"], "+01:00");
+    EXPECT_EQ(j[0]["date"], "2025-03-01");
+    EXPECT_EQ(j[0]["onset_local"], "2025-03-01T23:00:30+01:00");
+
+    // Without --tz: UTC, and the warning says so once.
+    const auto plain = run_cli({"nights", f.string(), "--format", "json"});
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_EQ(nlohmann::json::parse(plain.out)[0]["utc_offset"], "+00:00");
+    EXPECT_NE(plain.err.find("times have no UTC offset and no --tz was given: read as UTC"), std::string::npos)
+        << plain.err;
+
+    // An unknown zone is a usage error naming it, before any file is read.
+    const auto bad = run_cli({"nights", f.string(), "--tz", "Europe/Atlantis"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("\"Europe/Atlantis\""), std::string::npos) << bad.err;
+}

@@ -17,6 +17,7 @@
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
+#include "../../importers/src/timezone.hpp"
 
 namespace sleeparch {
 namespace {
@@ -104,9 +105,7 @@ TEST_P(EdfSample, MatchesGolden) {
     EXPECT_EQ(b.sources[0].device, golden["source"]["device"]);
     EXPECT_EQ(b.sources[0].version, golden["source"]["version"]);
     ASSERT_EQ(b.warnings.size(), 1u);
-    EXPECT_EQ(b.warnings[0].message,
-              "start 1989-04-24 16:13:00 is local clock time without a zone; read as UTC (use --tz to "
-              "place it)");
+    EXPECT_EQ(b.warnings[0].message, std::string(sleeparch::importers::kNoOffsetWarning));
 
     const UtcSeconds t0 = utc(golden["recording_start"].get<std::string>());
     AssemblyResult r = assemble_nights(b);
@@ -140,6 +139,58 @@ TEST(Edf, SampleWithTimeZone) {
     EXPECT_EQ(b.records.front().start, utc("1989-04-24T22:13:30Z"));
     EXPECT_EQ(b.records.front().utc_offset_min, 120);
     EXPECT_EQ(b.records.front().session, "SC4001EC-Hypnogram.edf");
+}
+
+// --tz Europe/Berlin across the 2025 changes: the header's clock is local;
+// later instants are the start plus elapsed seconds, and each record carries
+// the offset in force at its start (CET before 01:00 UTC on 30 March and
+// from 01:00 UTC on 26 October, else CEST).
+TEST(Edf, BerlinAcrossTheSpringAndAutumnChanges) {
+    struct Case {
+        const char *date, *recording, *start_utc, *change_utc;
+        int before, after;
+    };
+    for (const Case& c : {Case{"29.03.25", "Startdate 29-MAR-2025 X X X", "2025-03-29T22:00:00Z",
+                               "2025-03-30T01:00:00Z", 60, 120},
+                          Case{"25.10.25", "Startdate 25-OCT-2025 X X X", "2025-10-25T21:00:00Z",
+                               "2025-10-26T01:00:00Z", 120, 60}}) {
+        SCOPED_TRACE(c.date);
+        EdfBuilder e;
+        e.startdate = c.date;
+        e.starttime = "23.00.00";
+        e.recording = c.recording;
+        for (int i = 0; i < 8; ++i) e.tals.push_back(tal(i * 3600, 3600, i % 2 ? "Sleep stage R" : "Sleep stage 2"));
+        ImportOptions berlin;
+        importers::set_time_zone(berlin, "Europe/Berlin");
+        ImportBatch b = import_buffer(e.build(), "n.edf", berlin);
+        EXPECT_TRUE(b.warnings.empty());
+        ASSERT_EQ(b.records.size(), 8u);
+        EXPECT_EQ(b.records.front().start, utc(c.start_utc));
+        EXPECT_EQ(b.records.back().end, utc(c.start_utc) + 8 * 3600);
+        for (const Record& r : b.records) {
+            EXPECT_EQ(r.utc_offset_min, r.start < utc(c.change_utc) ? c.before : c.after);
+        }
+        // No --tz: UTC, one warning.
+        ImportBatch plain = import_buffer(e.build(), "n.edf", ImportOptions{});
+        ASSERT_EQ(plain.warnings.size(), 1u);
+        EXPECT_EQ(plain.warnings[0].message, std::string(importers::kNoOffsetWarning));
+        EXPECT_EQ(plain.records.front().start, utc(c.start_utc) + c.before * 60);
+    }
+    // Winter: Europe/Berlin and +01:00 give the same records.
+    EdfBuilder w;
+    w.startdate = "10.01.25";
+    w.starttime = "23.00.00";
+    w.recording = "Startdate 10-JAN-2025 X X X";
+    w.tals.push_back(tal(0, 7200, "Sleep stage 2"));
+    ImportOptions named, fixed;
+    importers::set_time_zone(named, "Europe/Berlin");
+    importers::set_time_zone(fixed, "+01:00");
+    const ImportBatch a = import_buffer(w.build(), "w.edf", named), f = import_buffer(w.build(), "w.edf", fixed);
+    ASSERT_EQ(a.records.size(), 1u);
+    ASSERT_EQ(f.records.size(), 1u);
+    EXPECT_EQ(a.records[0].start, utc("2025-01-10T22:00:00Z"));
+    EXPECT_EQ(a.records[0].start, f.records[0].start);
+    EXPECT_EQ(a.records[0].utc_offset_min, f.records[0].utc_offset_min);
 }
 
 TEST(Edf, Stages3And4AreDeepAndLabelsMapExplicitly) {

@@ -18,6 +18,7 @@
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
+#include "../../importers/src/timezone.hpp"
 
 namespace {
 
@@ -273,10 +274,7 @@ TEST(FitbitImporter, TakeoutShapeWithoutTz) {
     // One warning per file, not per log.
     ASSERT_EQ(batch.warnings.size(), 1u);
     EXPECT_EQ(batch.warnings[0].file, "sleep-2024-03-31.json");
-    EXPECT_EQ(batch.warnings[0].message,
-              "Fitbit times carry no UTC offset and no --tz was given: read as UTC. Nights from other devices "
-              "will not line up with these; give --tz (an IANA name such as Europe/Berlin, or an offset such "
-              "as +01:00)");
+    EXPECT_EQ(batch.warnings[0].message, std::string(sleeparch::importers::kNoOffsetWarning));
 
     std::size_t in_bed = 0, layer1 = 0;
     for (const auto& r : batch.records) {

@@ -16,6 +16,7 @@
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
+#include "../../importers/src/timezone.hpp"
 
 namespace {
 
@@ -185,11 +186,101 @@ TEST(GarminImporter, AccountExportSummaries) {
     // Without --tz and without Local fields: UTC, said once.
     ImportBatch plain = import_buffer(kExport, "user_sleepData.json", ImportOptions{}, "garmin");
     ASSERT_EQ(plain.warnings.size(), 2u);
-    EXPECT_EQ(plain.warnings[0].line, 0u);
-    EXPECT_EQ(plain.warnings[0].message,
-              "Garmin nights without sleepStartTimestampLocal and no --tz given: times read as UTC and dates "
-              "labelled in UTC");
+    EXPECT_EQ(plain.warnings[0].line, 1u);  // the first night read as UTC
+    EXPECT_EQ(plain.warnings[0].message, std::string(sleeparch::importers::kNoOffsetWarning));
     EXPECT_EQ(plain.summaries[0].utc_offset_min, 0);
+}
+
+// A night in Tokyo in the account export (GMT only): 23:00-07:00 JST is
+// 14:00-22:00 UTC on the day before calendarDate.
+const char* kTokyoExport = R"([
+  {"calendarDate": "2025-07-07", "sleepStartTimestampGMT": "2025-07-06T14:00:00.0",
+   "sleepEndTimestampGMT": "2025-07-06T22:00:00.0", "deepSleepSeconds": 5400, "lightSleepSeconds": 18000,
+   "remSleepSeconds": 5400, "awakeSleepSeconds": 0}])";
+
+std::string label_of(const ImportBatch& batch) {
+    const auto nights = sleeparch::assemble_nights(batch).nights;
+    EXPECT_EQ(nights.size(), 1u);
+    return nights.empty() ? "" : sleeparch::format_date(nights[0].label_date);
+}
+
+TEST(GarminImporter, CalendarDateLabelsTheNightEastOfUtc) {
+    // Without --tz the times are UTC (wake 22:00 on the 6th) but the night
+    // keeps its calendarDate.
+    ImportBatch plain = import_buffer(kTokyoExport, "x_sleepData.json", ImportOptions{}, "garmin");
+    ASSERT_EQ(plain.summaries.size(), 1u);
+    EXPECT_EQ(plain.summaries[0].utc_offset_min, 0);
+    ASSERT_EQ(plain.warnings.size(), 1u);
+    EXPECT_EQ(plain.warnings[0].message, std::string(sleeparch::importers::kNoOffsetWarning));
+    EXPECT_EQ(label_of(plain), "2025-07-07");
+
+    ImportOptions tokyo;
+    sleeparch::importers::set_time_zone(tokyo, "Asia/Tokyo");
+    ImportBatch right = import_buffer(kTokyoExport, "x_sleepData.json", tokyo, "garmin");
+    EXPECT_TRUE(right.warnings.empty());
+    EXPECT_EQ(right.summaries[0].utc_offset_min, 540);
+    EXPECT_EQ(label_of(right), "2025-07-07");
+}
+
+TEST(GarminImporter, TzContradictingCalendarDateWarnsOncePerFile) {
+    // New York puts the Tokyo night at 10:00-18:00 on the 6th: another
+    // date and an afternoon "night".
+    ImportOptions ny;
+    sleeparch::importers::set_time_zone(ny, "America/New_York");
+    std::string two = kTokyoExport;
+    two.pop_back();  // the closing ]
+    two += R"(, {"calendarDate": "2025-07-08", "sleepStartTimestampGMT": "2025-07-07T14:00:00.0",
+       "sleepEndTimestampGMT": "2025-07-07T22:00:00.0", "sleepTimeSeconds": 28800}])";
+    ImportBatch wrong = import_buffer(two, "x_sleepData.json", ny, "garmin");
+    ASSERT_EQ(wrong.summaries.size(), 2u);
+    EXPECT_EQ(wrong.summaries[0].utc_offset_min, -240);
+    ASSERT_EQ(wrong.warnings.size(), 1u);
+    EXPECT_EQ(wrong.warnings[0].line, 1u);
+    EXPECT_EQ(wrong.warnings[0].message,
+              "--tz America/New_York contradicts calendarDate on 2 of 2 nights (first: calendarDate 2025-07-07 "
+              "becomes 10:00-18:00 local, waking on 2025-07-06, an afternoon night): check --tz; the nights keep "
+              "calendarDate as their date");
+    const auto nights = sleeparch::assemble_nights(wrong).nights;
+    ASSERT_EQ(nights.size(), 2u);
+    EXPECT_EQ(sleeparch::format_date(nights[0].label_date), "2025-07-07");
+    EXPECT_EQ(sleeparch::format_date(nights[1].label_date), "2025-07-08");
+
+    // A --tz one hour off moves neither the date nor the night into the
+    // afternoon: no warning.
+    ImportOptions seoul_like;
+    sleeparch::importers::set_time_zone(seoul_like, "+08:00");
+    EXPECT_TRUE(import_buffer(kTokyoExport, "x_sleepData.json", seoul_like, "garmin").warnings.empty());
+
+    // A calendarDate that is no date is an error naming it.
+    std::string bad = kTokyoExport;
+    bad.replace(bad.find("2025-07-07"), 10, "2025-13-07");
+    try {
+        import_buffer(bad, "x_sleepData.json", ImportOptions{}, "garmin");
+        FAIL() << "no error";
+    } catch (const ParseError& e) {
+        EXPECT_NE(std::string(e.what()).find("calendarDate \"2025-13-07\""), std::string::npos) << e.what();
+    }
+}
+
+TEST(GarminImporter, RealSamplesAreLabelledByCalendarDateWhateverTheTz) {
+    // The API samples state their zone (Local - GMT: -05:00 and -06:00); it
+    // wins over --tz, and their labels are their calendarDate.
+    ImportOptions tokyo;
+    sleeparch::importers::set_time_zone(tokyo, "Asia/Tokyo");
+    for (const char* name : kSamples) {
+        SCOPED_TRACE(name);
+        const auto path = st::sample(name);
+        if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
+        const std::string text = st::read_file(path);
+        const std::string calendar_date = json::parse(text)["dailySleepDTO"]["calendarDate"];
+        for (const ImportOptions& options : {ImportOptions{}, tokyo}) {
+            ImportBatch b = import_buffer(text, path.filename().string(), options, "garmin");
+            EXPECT_TRUE(b.warnings.empty()) << b.warnings.front().message;
+            ASSERT_EQ(b.summaries.size(), 1u);
+            EXPECT_EQ(b.summaries[0].utc_offset_min, std::string(name).find("2021") != std::string::npos ? -300 : -360);
+            EXPECT_EQ(label_of(b), calendar_date);
+        }
+    }
 }
 
 TEST(GarminImporter, OffsetAppliedTwiceIsHalved) {

@@ -15,6 +15,7 @@
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
+#include "../../importers/src/timezone.hpp"
 
 namespace sleeparch {
 namespace {
@@ -128,8 +129,7 @@ TEST(SamsungHealth, HeaderWithTrailingCommaAndPrefixedNames) {
     EXPECT_EQ(b.sources[0].name, "Samsung Health");
     // No time_offset column: UTC with a warning.
     ASSERT_EQ(b.warnings.size(), 1u);
-    EXPECT_EQ(b.warnings[0].message,
-              "row without time_offset: local times use UTC+0000; use --tz to give the time zone");
+    EXPECT_EQ(b.warnings[0].message, std::string(sleeparch::importers::kNoOffsetWarning));
 }
 
 TEST(SamsungHealth, BadStageCodeNamesItsLine) {

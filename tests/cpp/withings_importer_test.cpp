@@ -18,6 +18,7 @@
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
+#include "../../importers/src/timezone.hpp"
 
 namespace sleeparch {
 namespace {
@@ -408,8 +409,7 @@ TEST(WithingsRaw, TimeWithoutOffsetUsesTzOrWarns) {
     ASSERT_EQ(b.records.size(), 1u);
     EXPECT_EQ(b.records[0].start, utc("2021-10-31T02:40:00Z"));
     ASSERT_EQ(b.warnings.size(), 1u);
-    EXPECT_EQ(b.warnings[0].message,
-              "time stamp without UTC offset read as UTC; use --tz to give the time zone");
+    EXPECT_EQ(b.warnings[0].message, std::string(sleeparch::importers::kNoOffsetWarning));
     ImportOptions tz;
     tz.tz_offset_min = 60;
     b = import_buffer(csv, "r.csv", tz, "withings");

@@ -599,3 +599,17 @@ def test_plots_return_axes(sa, demo, intake, mpl):
     assert sa.plot.hypnogram(demo[1], ax=axes[0]) is axes[0]
     assert sa.plot.trend(demo.metrics(), "sol_min", ax=axes[1]) is axes[1]
     plt.close("all")
+
+
+def test_iana_tz_places_a_plain_hypnogram_like_the_equal_offset(sa, tmp_path, nights_json):
+    # The --tz bug on plain hypnograms: an IANA zone was ignored for a
+    # "# start:" without offset. sa.load parses tz as the CLI does.
+    path = tmp_path / "night.txt"
+    path.write_text("# start: 2025-03-01T23:00:00\nW\nN1\nN2\nN2\nN3\nN3\nR\nR\nW\n")
+    named = sa.load(path, tz="Europe/Berlin").metrics()
+    fixed = sa.load(path, tz="+01:00").metrics()
+    assert list(named["utc_offset_min"]) == [60]
+    pd.testing.assert_frame_equal(named, fixed)
+    check_rows_match_cli(sa, named, nights_json(path, "--tz", "Europe/Berlin"))
+    with pytest.raises(sa.UsageError, match='"Europe/Atlantis"'):
+        sa.load(path, tz="Europe/Atlantis")

@@ -80,6 +80,10 @@ struct Record {
     // IANA time zone the format states for the record (Apple HKTimeZone
     // metadata), empty when it states none.
     std::string tz_name;
+    // The night's label date when the format states it (Garmin
+    // calendarDate); not-a-date: the local date of the session's end
+    // (METRICS.md §1.5).
+    boost::gregorian::date label_date;
 };
 
 // A night with totals only (Garmin account export, Withings sleep.csv):
@@ -98,6 +102,7 @@ struct SummaryRecord {
     std::uint32_t file = 0;
     std::uint32_t line = 0;
     std::string id;
+    boost::gregorian::date label_date;  // as Record::label_date
 };
 
 enum class DoseForm : std::uint8_t {

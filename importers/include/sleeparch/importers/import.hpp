@@ -41,9 +41,10 @@ struct ImportOptions {
     std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
 
-// Sets the options' time zone from a --tz value: an offset ("+01:00",
-// "-0500", "Z") or an IANA name ("Europe/Berlin"). Throws UsageError naming
-// the value when it is neither.
+// Sets the zone for times without a UTC offset from a --tz value: a fixed
+// offset ("+01:00", "-0500", "UTC+0200", "Z") or an IANA name
+// ("Europe/Berlin"). Throws UsageError naming the value when it is neither
+// (an unknown zone, a malformed offset).
 void set_time_zone(ImportOptions& options, std::string_view text);
 
 // A stream of bytes: a file on disk or a zip entry being inflated.
