@@ -391,6 +391,14 @@ nlohmann::ordered_json agreement_json(const AgreementResult& r) {
         nlohmann::ordered_json d;
         for (std::size_t i = 0; i < kDiscrepancyCount; ++i) d[std::string(kDiscrepancyMetrics[i])] = json_number(p.discrepancy[i]);
         j["discrepancy"] = std::move(d);
+        // The two sides' values, for Bland-Altman plots (the pair mean).
+        nlohmann::ordered_json rv, dv;
+        for (std::size_t i = 0; i < kDiscrepancyCount; ++i) {
+            rv[std::string(kDiscrepancyMetrics[i])] = json_number(p.reference[i]);
+            dv[std::string(kDiscrepancyMetrics[i])] = json_number(p.device[i]);
+        }
+        j["reference"] = std::move(rv);
+        j["device"] = std::move(dv);
         pairs.push_back(std::move(j));
     }
     out["pairs"] = std::move(pairs);

@@ -13,6 +13,7 @@ core (``sleeparch._core``) with the GIL released, so threads scale.
 """
 from . import _core, plot  # plot imports matplotlib only when drawing
 from ._core import IoError, ParseError, UsageError
+from .agree import Agreement, agree
 from .comparison import Comparison, compare, serum
 from .intake import Intake, link, read_intake
 from .nights import NIGHT_FIELDS, STAGES, Night, NightSet, formats, load, metric_info
@@ -25,6 +26,8 @@ for _error in (IoError, ParseError, UsageError):
 del _error
 
 __all__ = [
+    "Agreement",
+    "agree",
     "Comparison",
     "Intake",
     "IoError",

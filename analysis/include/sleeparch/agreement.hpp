@@ -147,7 +147,7 @@ NightPairing pair_by_overlap(const std::vector<Night>& reference, const std::vec
 //   {"pairs": [{id, epochs, excluded_epochs, per_stage: {wake|light|deep|rem:
 //      {accuracy, sensitivity, specificity, ppv, npv, kappa, pabak}},
 //      sleep_wake: {accuracy, sensitivity, specificity}, confusion: 4×4,
-//      discrepancy: {tst_min, ...}}],
+//      discrepancy: {tst_min, ...}, reference: {tst_min, ...}, device: {...}}],
 //    "group": {per_stage_mean: {<stage>: {<stat>: {mean, sd, ci_low, ci_high}}},
 //      pooled: {<stage>: {<stat>: value}}, confusion_sum, confusion_prop_mean,
 //      bland_altman: {<metric>: {bias, sd, loa_low, loa_high, slope, slope_p,
