@@ -267,10 +267,13 @@ std::string report(const Session& session, const Intake* intake, const ReportOpt
 
 // ---- agree --------------------------------------------------------------------
 
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace sleeparch::api {
 
@@ -371,15 +374,41 @@ AgreeResult agree(const std::vector<AgreeInput>& inputs, const AgreeOptions& opt
     r.options.seed = options.seed;
     r.options.resamples = options.resamples;
     std::set<std::string> used_ids;
-    for (const AgreeInput& in : inputs) {
+    // Every file is read first, on all cores (a study has thousands of small
+    // files); errors are raised afterwards in the order of the inputs.
+    const std::size_t n_files = 2 * inputs.size();
+    std::vector<Session> sessions(n_files);
+    std::vector<std::exception_ptr> errors(n_files);
+    {
+        std::atomic<std::size_t> next{0};
+        auto work = [&] {
+            for (std::size_t k; (k = next.fetch_add(1)) < n_files;) {
+                const AgreeInput& in = inputs[k / 2];
+                LoadOptions lo = options.load;
+                lo.paths = {k % 2 ? in.device : in.reference};
+                lo.progress = nullptr;
+                try {
+                    sessions[k] = load(lo);
+                } catch (...) {
+                    errors[k] = std::current_exception();
+                }
+            }
+        };
+        const std::size_t n_threads =
+            std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), (n_files + 15) / 16);
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < n_threads; ++t) pool.emplace_back(work);
+        work();
+        for (std::thread& t : pool) t.join();
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const AgreeInput& in = inputs[i];
         out.inputs.push_back(in.reference + " | " + in.device);
         const std::string where = in.row ? in.pairs_file + ":" + std::to_string(in.row) + ": " : std::string();
-        auto load_side = [&](const std::string& path, const char* side) {
-            LoadOptions lo = options.load;
-            lo.paths = {path};
-            lo.progress = nullptr;
+        auto load_side = [&](std::size_t k, const char* side) -> const Session& {
+            if (!errors[k]) return sessions[k];
             try {
-                return load(lo);
+                std::rethrow_exception(errors[k]);
             } catch (const UsageError&) {
                 throw;
             } catch (const std::exception& e) {
@@ -387,8 +416,8 @@ AgreeResult agree(const std::vector<AgreeInput>& inputs, const AgreeOptions& opt
                 throw ParseError(in.pairs_file, in.row, side, e.what());
             }
         };
-        const Session ref = load_side(in.reference, "reference");
-        const Session dev = load_side(in.device, "device");
+        const Session& ref = load_side(2 * i, "reference");
+        const Session& dev = load_side(2 * i + 1, "device");
         // Only nights with a hypnogram can be compared epoch by epoch.
         std::vector<Night> rn, dn;
         std::vector<NightMetrics> rm, dm;
