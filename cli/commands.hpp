@@ -34,6 +34,7 @@ void set_report_command(CLI::App& app);
 // `intake_path` (may be empty); prints the library's notes to stderr.
 std::string report_page(const api::Session& session, const ImportFlags& flags, const std::string& intake_path,
                         const api::ReportOptions& options);
+void set_agree_command(CLI::App& app);
 // subcommand declarations (keep this line: one declaration per subcommand above it)
 
 }  // namespace sleeparch::cli

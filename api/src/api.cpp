@@ -336,3 +336,225 @@ Cohort load_cohort(const std::vector<Participant>& participants, const CohortOpt
 }
 
 }  // namespace sleeparch::api
+
+// ---- agree --------------------------------------------------------------------
+
+#include <atomic>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace sleeparch::api {
+
+namespace {
+
+// One CSV record's fields (RFC 4180 quoting; a record on one line).
+std::vector<std::string> csv_fields(const std::string& line) {
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+            else if (c == '"') quoted = false;
+            else out.back() += c;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            out.emplace_back();
+        } else if (c != '\r') {
+            out.back() += c;
+        }
+    }
+    for (std::string& f : out) {
+        const auto b = f.find_first_not_of(" \t");
+        const auto e = f.find_last_not_of(" \t");
+        f = b == std::string::npos ? std::string() : f.substr(b, e - b + 1);
+    }
+    return out;
+}
+
+std::string night_place(const Night& n) {
+    return format_date(n.label_date) + " (" + n.source.label() + ", " +
+           format_local_iso(n.window_start, n.utc_offset_min) + ")";
+}
+
+}  // namespace
+
+std::vector<AgreeInput> read_agree_pairs(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError(path, "cannot open the pairs file");
+    const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+    std::string line;
+    std::uint32_t lineno = 0;
+    int id_col = -1, ref_col = -1, dev_col = -1;
+    std::vector<AgreeInput> out;
+    std::set<std::string> ids;
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (lineno == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        std::vector<std::string> f = csv_fields(line);
+        if (id_col < 0) {
+            for (std::size_t i = 0; i < f.size(); ++i) {
+                if (f[i] == "id") id_col = static_cast<int>(i);
+                if (f[i] == "reference") ref_col = static_cast<int>(i);
+                if (f[i] == "device") dev_col = static_cast<int>(i);
+            }
+            if (id_col < 0 || ref_col < 0 || dev_col < 0)
+                throw ParseError(path, lineno, "header", "needs the columns id, reference and device");
+            continue;
+        }
+        AgreeInput p;
+        p.row = lineno;
+        p.pairs_file = path;
+        auto field = [&](int col, const char* name) {
+            if (col >= static_cast<int>(f.size()) || f[col].empty())
+                throw ParseError(path, lineno, name, "is empty");
+            return f[col];
+        };
+        p.id = field(id_col, "id");
+        if (!ids.insert(p.id).second) throw ParseError(path, lineno, "id", "\"" + p.id + "\" appears twice");
+        auto resolve = [&](const std::string& s) {
+            const std::filesystem::path q(s);
+            return q.is_absolute() ? s : (folder / q).string();
+        };
+        p.reference = resolve(field(ref_col, "reference"));
+        p.device = resolve(field(dev_col, "device"));
+        out.push_back(std::move(p));
+    }
+    if (id_col < 0) throw ParseError(path, 0, "header", "the file is empty");
+    if (out.empty()) throw ParseError(path, 0, "rows", "no pairs listed");
+    return out;
+}
+
+void AgreeOptions::validate() const {
+    if (resamples > 1'000'000) throw UsageError("resamples: must be 0 to 1000000");
+    LoadOptions probe = load;
+    probe.paths = {"-"};
+    probe.validate();
+}
+
+AgreeResult agree(const std::vector<AgreeInput>& inputs, const AgreeOptions& options) {
+    options.validate();
+    if (inputs.empty()) throw UsageError("agree: no pairs given");
+    AgreeResult out;
+    AgreementResult& r = out.result;
+    r.options.seed = options.seed;
+    r.options.resamples = options.resamples;
+    std::set<std::string> used_ids;
+    // Every file is read first, on all cores (a study has thousands of small
+    // files); errors are raised afterwards in the order of the inputs.
+    const std::size_t n_files = 2 * inputs.size();
+    std::vector<Session> sessions(n_files);
+    std::vector<std::exception_ptr> errors(n_files);
+    {
+        std::atomic<std::size_t> next{0};
+        auto work = [&] {
+            for (std::size_t k; (k = next.fetch_add(1)) < n_files;) {
+                const AgreeInput& in = inputs[k / 2];
+                LoadOptions lo = options.load;
+                lo.paths = {k % 2 ? in.device : in.reference};
+                lo.progress = nullptr;
+                try {
+                    sessions[k] = load(lo);
+                } catch (...) {
+                    errors[k] = std::current_exception();
+                }
+            }
+        };
+        const std::size_t n_threads =
+            std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), (n_files + 15) / 16);
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < n_threads; ++t) pool.emplace_back(work);
+        work();
+        for (std::thread& t : pool) t.join();
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const AgreeInput& in = inputs[i];
+        out.inputs.push_back(in.reference + " | " + in.device);
+        const std::string where = in.row ? in.pairs_file + ":" + std::to_string(in.row) + ": " : std::string();
+        auto load_side = [&](std::size_t k, const char* side) -> const Session& {
+            if (!errors[k]) return sessions[k];
+            try {
+                std::rethrow_exception(errors[k]);
+            } catch (const UsageError&) {
+                throw;
+            } catch (const std::exception& e) {
+                if (!in.row) throw;
+                throw ParseError(in.pairs_file, in.row, side, e.what());
+            }
+        };
+        const Session& ref = load_side(2 * i, "reference");
+        const Session& dev = load_side(2 * i + 1, "device");
+        // Only nights with a hypnogram can be compared epoch by epoch.
+        std::vector<Night> rn, dn;
+        std::vector<NightMetrics> rm, dm;
+        auto staged = [&](const Session& s, std::vector<Night>& nights, std::vector<NightMetrics>& metrics,
+                          const std::string& path) {
+            for (std::size_t i = 0; i < s.nights.size(); ++i) {
+                if (s.nights[i].summary_only) {
+                    r.skipped.push_back(where + path + ": night " + night_place(s.nights[i]) +
+                                        " has totals only, no hypnogram");
+                    continue;
+                }
+                nights.push_back(s.nights[i]);
+                metrics.push_back(s.metrics[i]);
+            }
+        };
+        staged(ref, rn, rm, in.reference);
+        staged(dev, dn, dm, in.device);
+        const NightPairing pairing = pair_by_overlap(rn, dn);
+        for (std::size_t i : pairing.unpaired_reference)
+            r.skipped.push_back(where + in.reference + ": reference night " + night_place(rn[i]) +
+                                " overlaps no device night in time");
+        for (std::size_t i : pairing.unpaired_device)
+            r.skipped.push_back(where + in.device + ": device night " + night_place(dn[i]) +
+                                " overlaps no reference night in time");
+        for (const auto& [ri, di] : pairing.pairs) {
+            std::string id = in.id.empty() ? format_date(rn[ri].label_date) : in.id;
+            if (!in.id.empty() && pairing.pairs.size() > 1)
+                id += "/" + format_date(rn[ri].label_date);
+            const std::string base = id;
+            for (int k = 2; !used_ids.insert(id).second; ++k) id = base + "#" + std::to_string(k);
+            AgreementPair p = agree_pair(id, rn[ri], rm[ri], dn[di], dm[di]);
+            const EpochAlignment& a = p.alignment;
+            if (a.non_overlap > 0)
+                out.notes.push_back("note: " + id + ": " + std::to_string(a.non_overlap) +
+                                    " reference epochs outside the device's window (not compared)");
+            if (a.unscored > 0)
+                out.notes.push_back("note: " + id + ": " + std::to_string(a.unscored) +
+                                    " epochs unscored or without a stage in either (not compared)");
+            if (a.epochs == 0)
+                r.skipped.push_back(where + id + ": no epoch scored on both sides");
+            else
+                r.pairs.push_back(std::move(p));
+        }
+    }
+    std::vector<std::string> notes;
+    for (const std::string& s : r.skipped) notes.push_back("skipped: " + s);
+    notes.insert(notes.end(), out.notes.begin(), out.notes.end());
+    out.notes = std::move(notes);
+    if (r.pairs.empty()) {
+        std::string list;
+        for (const std::string& s : r.skipped) list += "\n  " + s;
+        const AgreeInput& first = inputs.front();
+        throw ParseError(first.row ? first.pairs_file : first.device, 0, "nights",
+                         "no reference and device nights overlap in time" + (list.empty() ? std::string() : ":" + list));
+    }
+    r.group = agreement_group(r.pairs, r.options);
+    return out;
+}
+
+std::string agreement_page(const AgreeResult& result) {
+    report::AgreementPageData d;
+    d.version = std::string(version());
+    d.inputs = result.inputs;
+    d.result = &result.result;
+    return report::render_agreement(d);
+}
+
+}  // namespace sleeparch::api

@@ -13,6 +13,7 @@ core (``sleeparch._core``) with the GIL released, so threads scale.
 """
 from . import _core, plot  # plot imports matplotlib only when drawing
 from ._core import IoError, ParseError, UsageError
+from .agree import Agreement, agree
 from .cohort import load_cohort
 from .comparison import Comparison, compare, serum
 from .intake import Intake, link, read_intake
@@ -26,6 +27,8 @@ for _error in (IoError, ParseError, UsageError):
 del _error
 
 __all__ = [
+    "Agreement",
+    "agree",
     "Comparison",
     "Intake",
     "IoError",

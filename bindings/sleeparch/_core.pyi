@@ -78,6 +78,17 @@ def report(
     hypnograms: int = 14,
     stamp: bool = False,
 ) -> tuple[str, list[str]]: ...
+def agree(
+    pairs: list[tuple[str, str, str]] = ...,
+    pairs_csv: str = "",
+    seed: int = 20240301,
+    resamples: int = 2000,
+    tz: str = "",
+    epoch: int = 0,
+    start: str = "",
+    stage_map: dict[str, str] = ...,
+    html: bool = False,
+) -> tuple[dict, list[str], str]: ...
 def scalar_metrics() -> list[dict[str, Any]]: ...
 def night_fields() -> list[tuple[str, str, str]]: ...
 def stages() -> list[tuple[int, str, str]]: ...

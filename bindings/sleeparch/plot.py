@@ -111,3 +111,59 @@ def comparison(comparison, ax=None):
     src = comparison.source
     ax.set_title("Before/after magnesium" + (f": {src} nights" if src else ""))
     return ax
+
+
+def confusion(agreement, proportional=True, ax=None, cmap="Blues"):
+    """The group's confusion matrix of :func:`sleeparch.agree` as a heat map (rows reference,
+    columns device): the mean of the pairs' row percentages, or summed epochs."""
+    ax = _axes(ax, size=(4.5, 4))
+    df = agreement.confusion(proportional=proportional)
+    values = df.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=100 if proportional else np.nanmax(values))
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            text = "" if np.isnan(v) else (f"{v:.1f}%" if proportional else f"{int(v)}")
+            dark = not np.isnan(v) and v > 0.55 * (100 if proportional else np.nanmax(values))
+            ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black")
+    ax.set_xticks(range(len(df.columns)), list(df.columns))
+    ax.set_yticks(range(len(df.index)), list(df.index))
+    ax.set_xlabel("device")
+    ax.set_ylabel("reference")
+    ax.set_title("row percent (mean over pairs)" if proportional else "epochs (summed)")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046)
+    return ax
+
+
+def bland_altman(agreement, metric="tst_min", ax=None):
+    """Bland-Altman plot of one metric of :func:`sleeparch.agree`: device - reference against the
+    pair mean, with the bias and bias ± 1.96 SD, and the regression-based lines when the
+    proportional-bias slope is significant."""
+    ax = _axes(ax, size=(5, 4))
+    data = agreement.to_dict()
+    ref = np.array([np.nan if p["reference"][metric] is None else p["reference"][metric] for p in data["pairs"]],
+                   dtype=float)
+    dev = np.array([np.nan if p["device"][metric] is None else p["device"][metric] for p in data["pairs"]],
+                   dtype=float)
+    ok = ~(np.isnan(ref) | np.isnan(dev))
+    mean, diff = (ref[ok] + dev[ok]) / 2, dev[ok] - ref[ok]
+    ax.scatter(mean, diff, s=12, alpha=0.6, color="#1f77b4")
+    b = data["group"]["bland_altman"][metric]
+    for value, style, label in ((b["bias"], "-", "bias"), (b["loa_low"], "--", "limits of agreement"),
+                                (b["loa_high"], "--", None)):
+        if value is not None:
+            ax.axhline(value, linestyle=style, color="#d62728" if style == "--" else "#1f77b4", linewidth=1,
+                       label=label)
+    reg = b["regression"]
+    if reg and len(mean):
+        x = np.linspace(mean.min(), mean.max(), 50)
+        centre = reg["bias_intercept"] + reg["bias_slope"] * x
+        spread = 1.96 * (reg["sd_intercept"] + reg["sd_slope"] * x)
+        ax.plot(x, centre, color="#2ca02c", linewidth=1.2, label="regression-based")
+        ax.plot(x, centre - spread, color="#2ca02c", linewidth=1, linestyle=":")
+        ax.plot(x, centre + spread, color="#2ca02c", linewidth=1, linestyle=":")
+    ax.set_xlabel(f"mean of device and reference ({metric})")
+    ax.set_ylabel("device - reference")
+    ax.set_title(f"{metric}: bias {b['bias'] if b['bias'] is None else round(b['bias'], 2)}")
+    ax.legend(loc="best", fontsize="small")
+    return ax

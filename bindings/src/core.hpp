@@ -35,5 +35,6 @@ void register_nights(py::module_& m);
 void register_intake(py::module_& m);
 void register_comparison(py::module_& m);
 void register_report(py::module_& m);
+void register_agree(py::module_& m);
 
 }  // namespace sleeparch::python

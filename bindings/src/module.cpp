@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
     sleeparch::python::register_intake(m);
     sleeparch::python::register_comparison(m);
     sleeparch::python::register_report(m);
+    sleeparch::python::register_agree(m);
 }

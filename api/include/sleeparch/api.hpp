@@ -237,3 +237,47 @@ Cohort load_cohort(const std::vector<Participant>& participants, const CohortOpt
                    const std::function<void(std::size_t, std::size_t, std::size_t)>& progress = {});
 
 }  // namespace sleeparch::api
+
+// ---- agree --------------------------------------------------------------------
+
+#include "sleeparch/agreement.hpp"
+
+namespace sleeparch::api {
+
+// One reference-device pair of recordings: files, folders or exports, each
+// loaded with api::load. `row`: its line in pairs.csv (0: given directly).
+struct AgreeInput {
+    std::string id;  // empty: the reference night's date
+    std::string reference, device;
+    std::uint32_t row = 0;
+    std::string pairs_file;  // the pairs.csv it came from, if any
+};
+
+// pairs.csv: a header naming the columns id, reference and device (any
+// order, others ignored), one pair per line; relative paths are taken from
+// the CSV's folder. Throws IoError, ParseError (file, line, column).
+std::vector<AgreeInput> read_agree_pairs(const std::string& path);
+
+struct AgreeOptions {
+    LoadOptions load;  // how each side is read (paths are set per file)
+    std::uint64_t seed = AgreementOptions{}.seed;
+    std::size_t resamples = AgreementOptions{}.resamples;  // bootstrap B, 0..1,000,000 (0: no CI)
+    // Throws UsageError naming the option.
+    void validate() const;
+};
+
+// METRICS.md §6. Each input's reference and device nights are paired by time
+// overlap; unpaired nights are listed in result.skipped (a note each). Throws
+// ParseError naming the file and pairs.csv row when a file cannot be read,
+// and when no pair of nights overlaps; UsageError for bad options.
+struct AgreeResult {
+    AgreementResult result;
+    std::vector<std::string> notes;  // skipped nights, epochs outside the other's window
+    std::vector<std::string> inputs;  // "reference | device" per input, for the page
+};
+AgreeResult agree(const std::vector<AgreeInput>& inputs, const AgreeOptions& options);
+
+// The self-contained HTML agreement page (report::render_agreement).
+std::string agreement_page(const AgreeResult& result);
+
+}  // namespace sleeparch::api

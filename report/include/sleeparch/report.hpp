@@ -106,3 +106,22 @@ std::vector<std::size_t> hypnogram_selection(const ReportData& data);
 std::string render_report(const ReportData& data);
 
 }  // namespace sleeparch::report
+
+// ---- the agreement page (`sleeparch agree --html`) --------------------------
+
+#include "sleeparch/agreement.hpp"
+
+namespace sleeparch::report {
+
+struct AgreementPageData {
+    std::string version;              // the tool version, printed in the footer
+    std::vector<std::string> inputs;  // "reference | device" per input
+    const AgreementResult* result = nullptr;
+};
+
+// Self-contained HTML (inline CSS and SVG, no script): the group's per-stage
+// table, the pooled and row-proportional confusion matrices as heat maps,
+// one Bland–Altman plot per discrepancy, and the pairs; deterministic.
+std::string render_agreement(const AgreementPageData& data);
+
+}  // namespace sleeparch::report
