@@ -260,6 +260,11 @@ void from_summary(const ImportBatch& batch, std::size_t i, Session& s) {
     s.has_sleep = s.tst_min > 0 && r.end > r.start;
 }
 
+// A summary whose format flags it as a nap (WHOOP `Nap`).
+bool stated_nap(const ImportBatch& batch, const Session& s) {
+    return s.summary >= 0 && batch.summaries[static_cast<std::size_t>(s.summary)].nap.value_or(false);
+}
+
 bool matches(const Source& src, const std::string& pref) {
     const std::string p = lower(pref);
     return !p.empty() && (lower(src.name).find(p) != std::string::npos ||
@@ -369,11 +374,13 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
         if (s->dropped) continue;
         s->night.label_date = local_date(s->night.window_end, s->night.utc_offset_min);
         kept.push_back(s);
+        if (stated_nap(batch, *s)) continue;  // the file's own nap flag decides (§1.7)
         auto [it, fresh] = main_of.emplace(s->night.label_date, s);
         if (!fresh && s->tst_min > it->second->tst_min) it->second = s;
     }
     for (Session* s : kept) {
-        s->night.is_nap = main_of[s->night.label_date] != s;
+        auto main = main_of.find(s->night.label_date);
+        s->night.is_nap = main == main_of.end() || main->second != s;
         result.nights.push_back(std::move(s->night));
     }
     return result;

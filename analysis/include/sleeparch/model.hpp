@@ -81,6 +81,9 @@ struct SummaryRecord {
     std::int32_t utc_offset_min = 0;
     int source = 0;
     StageTotals totals;
+    // The format's own main/nap flag (WHOOP `Nap`); nullopt: METRICS.md §1.7's
+    // longest-TST rule decides.
+    std::optional<bool> nap;
     std::uint32_t file = 0;
     std::uint32_t line = 0;
     std::string id;
