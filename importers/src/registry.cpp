@@ -15,6 +15,7 @@ const Importer& oura_importer();
 const Importer& garmin_importer();
 const Importer& fitbit_csv_importer();
 const Importer& whoop_importer();
+const Importer& sleep_as_android_importer();
 // importer declarations (keep this line: one declaration per importer above it)
 
 const std::vector<const Importer*>& registry() {
@@ -32,6 +33,7 @@ const std::vector<const Importer*>& registry() {
         &garmin_importer(),
         &fitbit_csv_importer(),
         &whoop_importer(),
+        &sleep_as_android_importer(),
         // importer list (keep this line: one entry per importer above it)
         &hypnogram_text_importer(),
     };
