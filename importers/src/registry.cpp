@@ -16,6 +16,7 @@ const Importer& garmin_importer();
 const Importer& fitbit_csv_importer();
 const Importer& whoop_importer();
 const Importer& sleep_as_android_importer();
+const Importer& health_connect_importer();
 // importer declarations (keep this line: one declaration per importer above it)
 
 const std::vector<const Importer*>& registry() {
@@ -34,6 +35,7 @@ const std::vector<const Importer*>& registry() {
         &fitbit_csv_importer(),
         &whoop_importer(),
         &sleep_as_android_importer(),
+        &health_connect_importer(),
         // importer list (keep this line: one entry per importer above it)
         &hypnogram_text_importer(),
     };
