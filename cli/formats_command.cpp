@@ -29,7 +29,7 @@ void set_formats_command(CLI::App& app) {
         std::string text;
         for (const auto& r : rows) text += r[0] + "\n  reads: " + r[1] + "\n  recognised by: " + r[2] + "\n";
         text += "\nFolders and zip archives are walked; every file is offered to the importers in this order.\n"
-                "Not stage-level, so not read: Whoop sleeps.csv, Sleep as Android, Gadgetbridge databases.\n";
+                "Not read: Gadgetbridge databases (device-specific raw kinds, not stages).\n";
         write_output("", text);
     });
 }

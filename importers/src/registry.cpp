@@ -14,6 +14,10 @@ const Importer& nsrr_xml_importer();
 const Importer& oura_importer();
 const Importer& garmin_importer();
 const Importer& fitbit_csv_importer();
+const Importer& whoop_importer();
+const Importer& sleep_as_android_importer();
+const Importer& health_connect_importer();
+const Importer& garmin_fit_importer();
 // importer declarations (keep this line: one declaration per importer above it)
 
 const std::vector<const Importer*>& registry() {
@@ -30,6 +34,10 @@ const std::vector<const Importer*>& registry() {
         &oura_importer(),
         &garmin_importer(),
         &fitbit_csv_importer(),
+        &whoop_importer(),
+        &sleep_as_android_importer(),
+        &health_connect_importer(),
+        &garmin_fit_importer(),
         // importer list (keep this line: one entry per importer above it)
         &hypnogram_text_importer(),
     };

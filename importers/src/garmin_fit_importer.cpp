@@ -1,0 +1,233 @@
+// Garmin FIT sleep files (`file_id.type` 49; FORMATS.md "Garmin FIT sleep
+// files"), decoded by fit_decoder.cpp.
+//
+// The night's window is the `event` (21) with event 74: the first start
+// (event_type 0) to the last stop (1 stop, 4 stop_all). Each `sleep_level`
+// (275) message sets the level from its time stamp until the next one, the
+// last until the stop: 0 unmeasurable → Unscored, 1 awake → Wake, 2 light →
+// Light, 3 deep → Deep, 4 REM → REM; any other level is a ParseError naming
+// the message's byte offset. Levels are clipped to the window; window time
+// before the first level is Unscored. Without a start or stop event the
+// window falls back to the first and last level, with a warning.
+//
+// Times are UTC. The UTC offset is `sleep_data_info` (273) field 2
+// (local_timestamp) minus field 253; without that message, --tz, else UTC
+// with a warning.
+//
+// `sleep_assessment` (346) scores have no place in the night model yet: they
+// are kept, with the profile's field names, in the in-bed record's id
+// ("sleep_assessment overall_sleep_score=82 ..."), which night assembly
+// carries into the night's provenance (record_ids); average stress is the
+// uint16 divided by 100. decode_fit() gives every field to callers that need
+// more.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sleeparch/error.hpp"
+#include "sleeparch/importers/fit.hpp"
+#include "sleeparch/importers/import.hpp"
+#include "timezone.hpp"
+
+namespace sleeparch::importers {
+
+namespace {
+
+constexpr std::uint16_t kFileId = 0;
+constexpr std::uint16_t kEvent = 21;
+constexpr std::uint16_t kSleepDataInfo = 273;
+constexpr std::uint16_t kSleepLevel = 275;
+constexpr std::uint16_t kSleepAssessment = 346;
+constexpr std::uint64_t kSleepFile = 49;
+constexpr std::uint64_t kSleepEvent = 74;
+
+struct ScoreField {
+    std::uint8_t number;
+    std::string_view name;
+    double scale;
+};
+// sleep_assessment fields as Garmin's FIT profile names them.
+constexpr ScoreField kScores[] = {
+    {6, "overall_sleep_score", 1},      {7, "sleep_quality_score", 1},      {4, "sleep_duration_score", 1},
+    {3, "deep_sleep_score", 1},         {5, "light_sleep_score", 1},        {9, "rem_sleep_score", 1},
+    {8, "sleep_recovery_score", 1},     {0, "combined_awake_score", 1},     {1, "awake_time_score", 1},
+    {2, "awakenings_count_score", 1},   {10, "sleep_restlessness_score", 1}, {14, "interruptions_score", 1},
+    {11, "awakenings_count", 1},        {15, "average_stress_during_sleep", 100},
+};
+
+std::optional<Stage> fit_stage(std::uint64_t level) {
+    switch (level) {
+        case 0: return Stage::Unscored;
+        case 1: return Stage::Wake;
+        case 2: return Stage::Light;
+        case 3: return Stage::Deep;
+        case 4: return Stage::REM;
+        default: return std::nullopt;
+    }
+}
+
+std::string format_score(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+class GarminFitImporter final : public Importer {
+public:
+    std::string_view id() const override { return "garmin_fit"; }
+    std::string_view description() const override {
+        return "Garmin FIT sleep files (file type 49): sleep_level hypnogram within the sleep event, "
+               "sleep_assessment scores";
+    }
+    std::string_view recognition() const override {
+        return "FIT file (\".FIT\" header) whose file_id type is 49 (sleep)";
+    }
+    bool recognises(std::string_view, std::string_view head) const override {
+        return fit_file_type(head) == kSleepFile;
+    }
+
+    void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,
+              ImportBatch& out) const override {
+        const std::string bytes = read_all(source);
+        const FitFile fit = decode_fit(bytes, display_name);
+        auto at = [&](const FitMessage& m) { return "offset " + std::to_string(m.offset); };
+
+        std::optional<std::uint32_t> start, stop;
+        std::optional<std::int64_t> offset_s;
+        struct Level {
+            std::uint32_t t;
+            Stage stage;
+        };
+        std::vector<Level> levels;
+        std::string scores;
+        std::string device;
+        for (const FitMessage& m : fit.messages) {
+            switch (m.global) {
+                case kFileId: {
+                    const auto type = m.unsigned_value(0);
+                    if (type && *type != kSleepFile) {
+                        throw ParseError(display_name, at(m), "file_id type " + std::to_string(*type),
+                                         "not a sleep file (49)");
+                    }
+                    if (const auto product = m.unsigned_value(2)) device = "product " + std::to_string(*product);
+                    break;
+                }
+                case kEvent: {
+                    if (m.unsigned_value(0) != kSleepEvent || !m.timestamp) break;
+                    const auto type = m.unsigned_value(1);
+                    if (type == 0u && !start) start = m.timestamp;
+                    if (type == 1u || type == 4u) stop = m.timestamp;
+                    break;
+                }
+                case kSleepDataInfo: {
+                    const auto local = m.unsigned_value(2);
+                    if (local && m.timestamp && !offset_s) {
+                        const std::int64_t diff = static_cast<std::int64_t>(*local) - *m.timestamp;
+                        if (diff < -18 * 3600 || diff > 18 * 3600) {
+                            throw ParseError(display_name, at(m), "sleep_data_info local_timestamp",
+                                             std::to_string(diff) + " s from the time stamp (more than 18 h)");
+                        }
+                        offset_s = diff;
+                    }
+                    break;
+                }
+                case kSleepLevel: {
+                    const auto level = m.unsigned_value(0);
+                    if (!level || !m.timestamp) break;
+                    const auto stage = fit_stage(*level);
+                    if (!stage) {
+                        throw ParseError(display_name, at(m), "sleep_level " + std::to_string(*level),
+                                         "unknown level (expected 0 unmeasurable, 1 awake, 2 light, 3 deep, 4 REM)");
+                    }
+                    levels.push_back(Level{*m.timestamp, *stage});
+                    break;
+                }
+                case kSleepAssessment: {
+                    if (!scores.empty()) break;
+                    for (const ScoreField& f : kScores) {
+                        if (const auto v = m.unsigned_value(f.number)) {
+                            scores += " " + std::string(f.name) + "=" + format_score(static_cast<double>(*v) / f.scale);
+                        }
+                    }
+                    if (!scores.empty()) scores = "sleep_assessment" + scores;
+                    break;
+                }
+                default: break;
+            }
+        }
+        const std::uint32_t file_index = out.add_file(display_name);
+        if (levels.empty()) {
+            out.warnings.push_back(Warning{display_name, 0, "no sleep_level messages: no night"});
+            return;
+        }
+        std::stable_sort(levels.begin(), levels.end(), [](const Level& a, const Level& b) { return a.t < b.t; });
+        if (!start) {
+            start = levels.front().t;
+            out.warnings.push_back(Warning{display_name, 0, "no sleep start event (74): the night starts at the first sleep_level"});
+        }
+        if (!stop) {
+            stop = levels.back().t;
+            out.warnings.push_back(Warning{display_name, 0,
+                                           "no sleep stop event (74): the night ends at the last sleep_level"});
+        }
+        if (*stop <= *start) {
+            throw ParseError(display_name, std::string(), "event 74",
+                             "stop " + std::to_string(*stop) + " not after start " + std::to_string(*start));
+        }
+        const UtcSeconds window_start = static_cast<UtcSeconds>(*start) + kFitEpochOffset;
+        const UtcSeconds window_end = static_cast<UtcSeconds>(*stop) + kFitEpochOffset;
+        std::int32_t offset_min = 0;
+        if (offset_s) {
+            offset_min = static_cast<std::int32_t>(std::lround(static_cast<double>(*offset_s) / 60.0));
+        } else if (const auto tz = TimeZone::from_options(options)) {
+            offset_min = tz->offset_at_utc(window_start);
+        } else {
+            out.warnings.push_back(Warning{display_name, 0,
+                                           "no sleep_data_info (273) local time: offset read as UTC; use --tz"});
+        }
+
+        Source src;
+        src.format = std::string(id());
+        src.name = "Garmin";
+        src.device = device;
+        const int source_index = out.add_source(src);
+        const std::string session = "fit:" + std::to_string(window_start);
+        auto add = [&](UtcSeconds a, UtcSeconds b, RecordKind kind, Stage stage, std::string rid) {
+            a = std::max(a, window_start);
+            b = std::min(b, window_end);
+            if (b <= a) return;
+            Record r;
+            r.start = a;
+            r.end = b;
+            r.kind = kind;
+            r.stage = stage;
+            r.utc_offset_min = offset_min;
+            r.source = source_index;
+            r.session = session;
+            r.file = file_index;
+            r.id = std::move(rid);
+            out.records.push_back(std::move(r));
+        };
+        add(window_start, window_end, RecordKind::InBed, Stage::Unscored, scores);
+        for (std::size_t i = 0; i < levels.size(); ++i) {
+            const UtcSeconds a = static_cast<UtcSeconds>(levels[i].t) + kFitEpochOffset;
+            const UtcSeconds b =
+                i + 1 < levels.size() ? static_cast<UtcSeconds>(levels[i + 1].t) + kFitEpochOffset : window_end;
+            add(a, b, RecordKind::Stage, levels[i].stage, {});
+        }
+    }
+};
+
+}  // namespace
+
+const Importer& garmin_fit_importer() {
+    static const GarminFitImporter importer;
+    return importer;
+}
+
+}  // namespace sleeparch::importers
