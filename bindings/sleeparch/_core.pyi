@@ -152,11 +152,14 @@ class NightRow(TypedDict):
     rem_bouts: float  # REM runs inside the sleep period [count]
     longest_deep_bout_min: float  # longest Deep run [min]
     longest_rem_bout_min: float  # longest REM run [min]
-    nrem_cycles: float  # complete NREM-REM cycles [count]
-    mean_cycle_min: float  # mean duration of complete cycles [min]
+    nrem_cycles: float  # NREM-REM cycles by Luna's HYPNO rules (NREMC) [count]
+    mean_cycle_min: float  # mean cycle duration (Luna's NREMC_MINS) [min]
+    complete_cycles: float  # cycles whose NREM period is followed by a REM period [count]
     onset_local: Any  # sleep onset
     final_wake_local: Any  # end of the last sleep segment
     midpoint_local: Any  # onset + (final_wake - onset) / 2
     dropped_sources: list[str]  # sources that recorded the same night and lost to this one
+    notes: list[str]  # why a metric is undefined where the night alone does not say it
     transitions: Optional[list[list[int]]]  # 6x6 counts of consecutive 30-s epochs (Wake, Light, Deep, REM, Asleep, Unscored); null for summary-only
+    cycles: Optional[list[dict[str, Any]]]  # NREM-REM cycles as nrem_cycles counts them: start, end, nrem_min, rem_min, complete; null when undefined
 # END NIGHT ROW

@@ -17,6 +17,9 @@ namespace {
 // one structure, one definition. nlohmann::json prints doubles so that they
 // read back exactly.
 py::object to_python(const ComparisonResult& r) {
+    return py::module_::import("json").attr("loads")(comparison_json(r).dump());
+}
+
 }  // namespace
 
 CompareOptions compare_options(const std::string& baseline, const std::string& treatment, const std::string& post,

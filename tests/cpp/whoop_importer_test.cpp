@@ -67,8 +67,8 @@ void expect_fixture_nights(const ImportBatch& b) {
     EXPECT_DOUBLE_EQ(dst.totals.deep_min, 90);
     EXPECT_DOUBLE_EQ(dst.totals.rem_min, 110);
     EXPECT_DOUBLE_EQ(dst.totals.wake_min, 55);
-    EXPECT_EQ(dst.nap, std::optional<bool>(false));
-    EXPECT_EQ(b.summaries[0].nap, std::optional<bool>(true));
+    EXPECT_EQ(dst.sleep_kind, sleeparch::SleepKind::Main);
+    EXPECT_EQ(b.summaries[0].sleep_kind, sleeparch::SleepKind::Nap);
     // Lines 2 and 6 have no sleep: one warning counts both.
     int skipped = 0;
     for (const Warning& w : b.warnings) {
