@@ -14,7 +14,8 @@ void add_import_flags(CLI::App& sub, ImportFlags& flags) {
     api::LoadOptions& o = flags.load;
     sub.add_option("paths", o.paths, "Export files, folders or zip archives")->required();
     sub.add_option("--tz", o.tz,
-                   "Time zone for formats without offsets (Fitbit, EDF+, plain hypnograms): "
+                   "Time zone for times that carry no UTC offset in files that state no zone (Fitbit, EDF+, "
+                   "NSRR, plain hypnograms, ...): "
                    "an IANA name (Europe/Berlin) or an offset (+01:00)");
     sub.add_option("--input-format", o.input_format,
                    "Read every file with this importer instead of detecting (see `sleeparch formats`)");
