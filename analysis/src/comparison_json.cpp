@@ -47,6 +47,8 @@ nlohmann::json metric_json(const MetricComparison& m) {
     j["se_diff"] = number(m.se_diff);
     j["df"] = number(m.df);
     j["holm_family"] = m.holm_family;
+    j["p_holm_within"] = number(m.p_holm_within);
+    j["gated"] = m.gated;
     j["rho_baseline"] = number(m.rho_baseline);
     j["rho_treatment"] = number(m.rho_treatment);
     j["skipped_low_staged"] = m.skipped_low_staged;

@@ -62,9 +62,13 @@ std::string verdict_sentence(const MetricComparison& m) {
                    " in the magnesium period (" + ci + "): a change associated with the magnesium period.";
         case Verdict::NoChange: break;
     }
-    if (m.ci_low > 0 || m.ci_high < 0)
-        return name + ": a difference of " + fmt(m.diff) + unit + " was seen (" + ci +
-               ") but does not survive the adjustment for " + std::to_string(m.holm_family) + " metrics.";
+    if (m.ci_low > 0 || m.ci_high < 0) {
+        std::string s = name + ": a difference of " + fmt(m.diff) + unit + " was seen (" + ci +
+                        ") but does not survive the adjustment for " + std::to_string(m.holm_family) + " metrics";
+        if (m.gated && m.p_holm_within < 0.05)
+            s += " (the other metrics count only once the primary metric has changed, and it did not)";
+        return s + ".";
+    }
     if (std::fabs(m.diff) < m.mde)
         return name + ": no change detected; changes smaller than " + fmt(m.mde) + unit + " could not be seen.";
     return name + ": no change detected (difference " + fmt(m.diff) + unit + ", " + ci + ").";
@@ -100,7 +104,8 @@ std::string closing_paragraph(const ComparisonResult& r) {
     if (!r.source.empty() && !r.all_sources) s += "Only nights recorded by " + r.source + " were compared. ";
     s += "Intervals and p-values allow for night-to-night correlation; the primary metric" +
          (r.primary.empty() ? std::string() : " (" + r.primary + ")") +
-         " is not adjusted, the others are adjusted for the number of metrics. ";
+         " is not adjusted; the others are adjusted for the number of metrics and count only once the "
+         "primary has changed, so that the chance of any false change stays at 5 %. ";
     if (deep)
         s += "Consumer devices detect deep sleep poorly (about 44 % epoch sensitivity against "
              "polysomnography, Menghini et al. 2021), so treat deep-sleep share with caution. ";

@@ -462,6 +462,43 @@ PeriodVariance ar1_period_variance(std::span<const double> x) {
     const double denom = std::max(nd - f, 1.0);
     return {m, s2 * (nd - 1.0) / denom * f / nd, std::max(nd / f - 1.0, 1.0), rc};
 }
+
+// The decay-aware branch: pooled over both periods (each centred on its own
+// mean), gamma_0..gamma_2; the autocorrelation decays like gamma_2 / gamma_1
+// (phi) from lag 1 on, as for a latent AR(1) plus measurement noise, whose
+// lag-1 autocorrelation understates the persistence an AR(1) fit assumes.
+// LRV = gamma_0 + 2 gamma_1 / (1 - phi). Centring biases each gamma_k by
+// about -LRV / n per period; three fixed-point steps add it back.
+struct PooledVariance {
+    double var_diff, df;
+};
+
+PooledVariance arma_pooled_variance(std::span<const double> b, std::span<const double> t) {
+    const double nb = static_cast<double>(b.size()), nt = static_cast<double>(t.size());
+    const double n = nb + nt;
+    double g[3] = {0, 0, 0};
+    for (std::span<const double> x : {b, t}) {
+        const double m = mean(x);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            const double d = x[i] - m;
+            g[0] += d * d;
+            if (i >= 1) g[1] += d * (x[i - 1] - m);
+            if (i >= 2) g[2] += d * (x[i - 2] - m);
+        }
+    }
+    for (double& v : g) v /= n;
+    if (!(g[0] > 0)) return {0.0, n - 2};
+    double adj = 0, lrv = g[0], g0 = g[0];
+    for (int it = 0; it < 3; ++it) {
+        g0 = g[0] + adj;
+        const double g1 = g[1] + adj, g2 = g[2] + adj;
+        const double phi = g1 > 0 ? std::clamp(g2 / g1, 0.0, 0.9) : 0.0;
+        lrv = std::max(g0 + 2.0 * std::max(g1, 0.0) / (1.0 - phi), 0.5 * g0);
+        adj = 2.0 * lrv / n;
+    }
+    const double f = lrv / g0;
+    return {lrv * (1.0 / nb + 1.0 / nt), std::max(n / f - 2.0, 2.0)};
+}
 }  // namespace
 
 double student_t_quantile(double q, double df) {
@@ -494,6 +531,14 @@ DiffTest diff_of_means_test(std::span<const double> baseline, std::span<const do
     const double wb = b.var_mean > 0 ? b.var_mean * b.var_mean / b.df : 0.0;
     const double wt = t.var_mean > 0 ? t.var_mean * t.var_mean / t.df : 0.0;
     out.df = v * v / (wb + wt);
+    // The larger of the per-period AR(1) variance and the pooled decay-aware
+    // one, with that one's df: each is calibrated where the other is not
+    // (see the header).
+    const PooledVariance pooled = arma_pooled_variance(baseline, treatment);
+    if (pooled.var_diff > v) {
+        out.se = std::sqrt(pooled.var_diff);
+        out.df = pooled.df;
+    }
     const double q = student_t_quantile(1.0 - (1.0 - level) / 2.0, out.df);
     out.ci_low = out.diff - q * out.se;
     out.ci_high = out.diff + q * out.se;

@@ -168,6 +168,22 @@ def _reference_diff_test(b, t):
     vt, dft = period(t)
     se = np.sqrt(vb + vt)
     df = (vb + vt) ** 2 / (vb**2 / dfb + vt**2 / dft)
+    # The pooled decay-aware branch (autocovariances of each period about its
+    # own mean, from statsmodels' acovf, summed); the larger variance wins.
+    from statsmodels.tsa.stattools import acovf
+
+    n = b.size + t.size
+    g = (acovf(b, nlag=2, fft=False) * b.size + acovf(t, nlag=2, fft=False) * t.size) / n
+    adj = 0.0
+    for _ in range(3):
+        g0, g1, g2 = g[0] + adj, g[1] + adj, g[2] + adj
+        phi = min(max(g2 / g1, 0.0), 0.9) if g1 > 0 else 0.0
+        lrv = max(g0 + 2 * max(g1, 0.0) / (1 - phi), 0.5 * g0)
+        adj = 2 * lrv / n
+    pooled = lrv * (1 / b.size + 1 / t.size)
+    if pooled > vb + vt:
+        se = np.sqrt(pooled)
+        df = max(n / (lrv / g0) - 2, 2.0)
     diff = t.mean() - b.mean()
     q = stats.t.ppf(0.975, df)
     return {

@@ -6,11 +6,13 @@
 //   for (const MetricComparison& m : r.metrics) ... m.verdict ...
 //
 // One estimand per metric, the difference of period means, and one estimator
-// (diff_of_means_test in stats.hpp: an AR(1) plug-in long-run variance per
-// period with a small-sample correction and Student t critical values with
-// an effective df) gives the CI, p and MDE, so p < 0.05 exactly when the 95 %
-// CI excludes 0. The nights compared come from one source (§5.2). The
-// primary metric is reported unadjusted, the others Holm-adjusted. Trend,
+// (diff_of_means_test in stats.hpp: the larger of an AR(1) plug-in long-run
+// variance per period and a pooled decay-aware one, with small-sample
+// corrections and Student t critical values with an effective df) gives the
+// CI, p and MDE, so p < 0.05 exactly when the 95 % CI excludes 0. The nights
+// compared come from one source (§5.2). The primary metric is reported
+// unadjusted, the others Holm-adjusted behind the primary as a gate (serial
+// gatekeeping), so that any false "changed" stays at 5 %. Trend,
 // tag and all-source adjustments and a studentised stationary-bootstrap
 // interval are sensitivity analyses in their own block, never the verdict.
 // compare_periods is a pure function: it is safe to call from several
@@ -120,7 +122,13 @@ struct MetricComparison {
     double df;                   // Student t degrees of freedom of the interval and p
     double hedges_g;
     double p;                    // diff = 0, two-sided
-    double p_holm;               // Holm-adjusted over the secondaries (= p for the primary)
+    // The p the verdict uses. Primary: p. Secondary: Holm over the
+    // secondaries, then raised to the primary's p (serial gatekeeping: the
+    // secondaries are tested only once the primary has changed), so that the
+    // chance of any false "changed" stays at 5 % (METRICS.md §5.11).
+    double p_holm;
+    double p_holm_within;        // Holm over the secondaries alone (= p for the primary)
+    bool gated = false;          // the primary's p raised p_holm above p_holm_within
     std::size_t holm_family = 0; // secondaries in the Holm family
     std::size_t min_nights = 0;  // CompareOptions::min_nights the verdict used
     double rho_baseline, rho_treatment;  // lag-1 autocorrelation (bias-corrected)
