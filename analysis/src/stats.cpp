@@ -296,6 +296,20 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
     log_continue_ = p >= 1.0 ? 0.0 : std::log1p(-p);
     per_value_ = block_length_ < per_value_below_block && n_ > 0;
     values_.assign(x.begin(), x.end());
+    shift_ = mean(x);
+    c0_.assign(2 * n_ + 1, 0.0);
+    c2_.assign(2 * n_ + 1, 0.0);
+    r1_.assign(2 * n_ + 1, 0.0);
+    r2_.assign(2 * n_ + 1, 0.0);
+    centred_.resize(2 * n_);
+    for (std::size_t i = 0; i < 2 * n_; ++i) centred_[i] = x[i % n_] - shift_;
+    for (std::size_t i = 0; i < 2 * n_; ++i) {
+        const double y = centred_[i];
+        c0_[i + 1] = c0_[i] + y;
+        c2_[i + 1] = c2_[i] + y * y;
+        r1_[i + 1] = r1_[i] + (i >= 1 ? y * centred_[i - 1] : 0.0);
+        r2_[i + 1] = r2_[i] + (i >= 2 ? y * centred_[i - 2] : 0.0);
+    }
     if (per_value_) {
         const double below = std::ldexp(p, 64);
         new_block_below_ = below >= 0x1p64 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(below);
@@ -325,19 +339,23 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
 template <class Value, class Block>
 void StationaryBootstrap::walk(Xoshiro256ss& rng, Value&& value, Block&& block) const {
     if (per_value_) {
-        std::size_t idx = static_cast<std::size_t>(rng.bounded(n_));
-        for (std::size_t i = 0; i < n_; ++i) {
+        // Locals, so that the generator's state and the bounds stay in
+        // registers instead of being stored back every value.
+        Xoshiro256ss g = rng;
+        const std::size_t n = n_;
+        const std::uint64_t scale = start_scale_, below = new_block_below_;
+        std::size_t idx = static_cast<std::size_t>(g.bounded(n));
+        for (std::size_t i = 0; i < n; ++i) {
             value(idx);
-            const std::uint64_t r = rng.next();
-            const auto jump = static_cast<std::size_t>(
-                (static_cast<unsigned __int128>(r) * start_scale_) >> 96);
+            const std::uint64_t r = g.next();
+            const auto jump = static_cast<std::size_t>((static_cast<unsigned __int128>(r) * scale) >> 96);
             std::size_t next = idx + 1;
-            next &= -static_cast<std::size_t>(next != n_);
-            // A mask select: a branch here would be mispredicted at every
-            // block start.
-            const std::size_t take = -static_cast<std::size_t>(r < new_block_below_);
-            idx = (std::min(jump, n_ - 1) & take) | (next & ~take);
+            next = next == n ? 0 : next;
+            // Selects, not branches: a branch here would be mispredicted at
+            // every block start.
+            idx = r < below ? std::min(jump, n - 1) : next;
         }
+        rng = g;
         return;
     }
     std::size_t filled = 0;
@@ -376,6 +394,86 @@ void StationaryBootstrap::resample(Xoshiro256ss& rng, std::span<double> out) con
         });
 }
 
+SeriesMoments series_moments(std::span<const double> x, double shift) {
+    SeriesMoments m;
+    m.n = x.size();
+    m.shift = shift;
+    double last = 0, prev = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const double y = x[i] - shift;
+        m.s += y;
+        m.s2 += y * y;
+        m.l1 += y * last;
+        m.l2 += y * prev;
+        prev = last;
+        last = y;
+        if (i == 0) m.head0 = y;
+        if (i == 1) m.head1 = y;
+    }
+    m.tail1 = last;
+    m.tail0 = prev;
+    return m;
+}
+
+SeriesMoments StationaryBootstrap::resample_moments(Xoshiro256ss& rng) const {
+    SeriesMoments m;
+    m.n = n_;
+    m.shift = shift_;
+    if (n_ == 0) return m;
+    const double* y = centred_.data();
+    double s = 0, s2 = 0, l1 = 0, l2 = 0, last = 0, prev = 0;
+    std::size_t count = 0;
+    double head0 = 0, head1 = 0;
+    walk(
+        rng,
+        [&](std::size_t idx) {
+            // Products with the zero-initialised last/prev add nothing for
+            // the first two values, as in series_moments.
+            const double v = y[idx];
+            s += v;
+            s2 += v * v;
+            l1 += v * last;
+            l2 += v * prev;
+            prev = last;
+            last = v;
+            if (count < 2) (count == 0 ? head0 : head1) = v;
+            ++count;
+        },
+        [&](std::size_t a, std::size_t len) {
+            const std::size_t b = a + len;  // a < n and len <= n: inside the doubled series
+            s += c0_[b] - c0_[a];
+            s2 += c2_[b] - c2_[a];
+            if (len >= 2) l1 += r1_[b] - r1_[a + 1];
+            if (len >= 3) l2 += r2_[b] - r2_[a + 2];
+            // Pairs across the join with what came before.
+            l1 += last * y[a];
+            l2 += prev * y[a] + (len >= 2 ? last * y[a + 1] : 0.0);
+            if (count == 0) {
+                head0 = y[a];
+                if (len >= 2) head1 = y[a + 1];
+            } else if (count == 1) {
+                head1 = y[a];
+            }
+            if (len >= 2) {
+                prev = y[b - 2];
+                last = y[b - 1];
+            } else {
+                prev = last;
+                last = y[a];
+            }
+            count += len;
+        });
+    m.s = s;
+    m.s2 = s2;
+    m.l1 = l1;
+    m.l2 = l2;
+    m.head0 = head0;
+    m.head1 = head1;
+    m.tail0 = prev;
+    m.tail1 = last;
+    return m;
+}
+
 double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
     if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
     const double* x = values_.data();
@@ -387,21 +485,103 @@ double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
     return sum / static_cast<double>(n_);
 }
 
+namespace {
+struct PeriodVariance {
+    double mean, var_mean, df, rho;
+};
+
+// Centred sums of one period: sum of squares and the lag-1, lag-2 products
+// about the period's own mean.
+struct Centred {
+    double n, mean, ss, c1, c2;
+};
+
+Centred centred(const SeriesMoments& x) {
+    const double n = static_cast<double>(x.n);
+    const double m = x.s / n;
+    Centred c{n, x.shift + m, x.s2 - n * m * m, 0, 0};
+    if (x.n >= 2) c.c1 = x.l1 - m * (2.0 * x.s - x.head0 - x.tail1) + (n - 1.0) * m * m;
+    if (x.n >= 3) c.c2 = x.l2 - m * (2.0 * x.s - x.head0 - x.head1 - x.tail0 - x.tail1) + (n - 2.0) * m * m;
+    return c;
+}
+
+PeriodVariance ar1_period_variance(const Centred& c) {
+    const double nd = c.n;
+    if (!(c.ss > 0)) return {c.mean, 0.0, nd - 1, 0.0};
+    const double r = c.c1 / c.ss;
+    const double rc = std::clamp(r + (1.0 + 4.0 * r) / nd, -0.5, 0.9);
+    const double f = (1.0 + rc) / (1.0 - rc) -
+                     2.0 * rc * (1.0 - std::pow(rc, nd)) / (nd * (1.0 - rc) * (1.0 - rc));
+    const double s2 = c.ss / (nd - 1.0);
+    // n - f > 0 needs f < n: with r_c <= 0.9, f < 19, so for n < 20 cap the
+    // inflation where the formula would blow up.
+    const double denom = std::max(nd - f, 1.0);
+    return {c.mean, s2 * (nd - 1.0) / denom * f / nd, std::max(nd / f - 1.0, 1.0), rc};
+}
+
+// The decay-aware branch: pooled over both periods (each centred on its own
+// mean), gamma_0..gamma_2; the autocorrelation decays like gamma_2 / gamma_1
+// (phi) from lag 1 on, as for a latent AR(1) plus measurement noise, whose
+// lag-1 autocorrelation understates the persistence an AR(1) fit assumes.
+// LRV = gamma_0 + 2 gamma_1 / (1 - phi). Centring biases each gamma_k by
+// about -LRV / n per period; three fixed-point steps add it back.
+struct PooledVariance {
+    double var_diff, df;
+};
+
+PooledVariance arma_pooled_variance(const Centred& b, const Centred& t) {
+    const double n = b.n + t.n;
+    const double g[3] = {(b.ss + t.ss) / n, (b.c1 + t.c1) / n, (b.c2 + t.c2) / n};
+    if (!(g[0] > 0)) return {0.0, n - 2};
+    double adj = 0, lrv = g[0], g0 = g[0];
+    for (int it = 0; it < 3; ++it) {
+        g0 = g[0] + adj;
+        const double g1 = g[1] + adj, g2 = g[2] + adj;
+        const double phi = g1 > 0 ? std::clamp(g2 / g1, 0.0, 0.9) : 0.0;
+        lrv = std::max(g0 + 2.0 * std::max(g1, 0.0) / (1.0 - phi), 0.5 * g0);
+        adj = 2.0 * lrv / n;
+    }
+    const double f = lrv / g0;
+    return {lrv * (1.0 / b.n + 1.0 / t.n), std::max(n / f - 2.0, 2.0)};
+}
+
+// Var(diff) and its df: the larger of the per-period AR(1) variances' sum
+// (Welch–Satterthwaite df) and the pooled decay-aware one (its own df).
+struct DiffVariance {
+    double diff, var, df, rho_b, rho_t;
+};
+
+DiffVariance diff_variance(const SeriesMoments& mb, const SeriesMoments& mt) {
+    const Centred cb = centred(mb), ct = centred(mt);
+    const PeriodVariance b = ar1_period_variance(cb);
+    const PeriodVariance t = ar1_period_variance(ct);
+    DiffVariance out{t.mean - b.mean, b.var_mean + t.var_mean, b.df + t.df, b.rho, t.rho};
+    if (!(out.var > 0)) return out;
+    const double wb = b.var_mean > 0 ? b.var_mean * b.var_mean / b.df : 0.0;
+    const double wt = t.var_mean > 0 ? t.var_mean * t.var_mean / t.df : 0.0;
+    out.df = out.var * out.var / (wb + wt);
+    const PooledVariance pooled = arma_pooled_variance(cb, ct);
+    if (pooled.var_diff > out.var) {
+        out.var = pooled.var_diff;
+        out.df = pooled.df;
+    }
+    return out;
+}
+}  // namespace
+
 BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
                                     std::span<const double> treatment, std::size_t B,
                                     Xoshiro256ss& rng, double level) {
     BootstrapInterval out{nan_v, nan_v, nan_v, nan_v, nan_v};
-    if (baseline.empty() || treatment.empty() || B == 0) return out;
-    const std::size_t nb = baseline.size(), nt = treatment.size();
-    const double inv_nb = 1.0 / static_cast<double>(nb), inv_nt = 1.0 / static_cast<double>(nt);
-    const int lag_b = newey_west_lag(nb), lag_t = newey_west_lag(nt);
+    if (baseline.size() < 2 || treatment.size() < 2 || B == 0) return out;
     out.block_baseline = optimal_block_length(baseline);
     out.block_treatment = optimal_block_length(treatment);
-    std::vector<double> yb(nb), yt(nt), scratch(std::max(nb, nt));
-    const MeanAndLrv b0 = long_run_variance_into(baseline.data(), nb, lag_b, scratch.data());
-    const MeanAndLrv t0 = long_run_variance_into(treatment.data(), nt, lag_t, scratch.data());
-    const double diff = t0.mean - b0.mean;
-    const double se = std::sqrt(b0.lrv * inv_nb + t0.lrv * inv_nt);
+    // diff_of_means_test's variance, from each resample's moments (O(blocks)
+    // per resample for long blocks, one pass without a copy for short ones).
+    const DiffVariance d0 = diff_variance(series_moments(baseline, mean(baseline)),
+                                          series_moments(treatment, mean(treatment)));
+    const double diff = d0.diff;
+    const double se = std::sqrt(d0.var);
     out.se = se;
     if (!(se > 0)) {
         // Both periods constant: every resample repeats the difference.
@@ -413,12 +593,10 @@ BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
     const StationaryBootstrap st(treatment, out.block_treatment);
     std::vector<double> tstar(B);
     for (std::size_t b = 0; b < B; ++b) {
-        sb.resample(rng, yb);
-        st.resample(rng, yt);
-        const MeanAndLrv rb = long_run_variance_into(yb.data(), nb, lag_b, scratch.data());
-        const MeanAndLrv rt = long_run_variance_into(yt.data(), nt, lag_t, scratch.data());
-        const double s = std::sqrt(rb.lrv * inv_nb + rt.lrv * inv_nt);
-        tstar[b] = (rt.mean - rb.mean - diff) / std::max(s, se_floor);
+        const SeriesMoments mb = sb.resample_moments(rng);
+        const SeriesMoments mt = st.resample_moments(rng);
+        const DiffVariance d = diff_variance(mb, mt);
+        tstar[b] = (d.diff - diff) / std::max(std::sqrt(d.var), se_floor);
     }
     const double alpha = (1.0 - level) / 2.0;
     auto at = [&](double q) {
@@ -436,71 +614,6 @@ BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
     return out;
 }
 
-namespace {
-struct PeriodVariance {
-    double mean, var_mean, df, rho;
-};
-
-PeriodVariance ar1_period_variance(std::span<const double> x) {
-    const std::size_t n = x.size();
-    if (n < 2) return {mean(x), nan_v, nan_v, nan_v};
-    const double nd = static_cast<double>(n);
-    const double m = mean(x);
-    double ss = 0, cross = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        ss += (x[i] - m) * (x[i] - m);
-        if (i > 0) cross += (x[i] - m) * (x[i - 1] - m);
-    }
-    if (!(ss > 0)) return {m, 0.0, nd - 1, 0.0};
-    const double r = cross / ss;
-    const double rc = std::clamp(r + (1.0 + 4.0 * r) / nd, -0.5, 0.9);
-    const double f = (1.0 + rc) / (1.0 - rc) -
-                     2.0 * rc * (1.0 - std::pow(rc, nd)) / (nd * (1.0 - rc) * (1.0 - rc));
-    const double s2 = ss / (nd - 1.0);
-    // n - f > 0 needs f < n: with r_c <= 0.9, f < 19, so for n < 20 cap the
-    // inflation where the formula would blow up.
-    const double denom = std::max(nd - f, 1.0);
-    return {m, s2 * (nd - 1.0) / denom * f / nd, std::max(nd / f - 1.0, 1.0), rc};
-}
-
-// The decay-aware branch: pooled over both periods (each centred on its own
-// mean), gamma_0..gamma_2; the autocorrelation decays like gamma_2 / gamma_1
-// (phi) from lag 1 on, as for a latent AR(1) plus measurement noise, whose
-// lag-1 autocorrelation understates the persistence an AR(1) fit assumes.
-// LRV = gamma_0 + 2 gamma_1 / (1 - phi). Centring biases each gamma_k by
-// about -LRV / n per period; three fixed-point steps add it back.
-struct PooledVariance {
-    double var_diff, df;
-};
-
-PooledVariance arma_pooled_variance(std::span<const double> b, std::span<const double> t) {
-    const double nb = static_cast<double>(b.size()), nt = static_cast<double>(t.size());
-    const double n = nb + nt;
-    double g[3] = {0, 0, 0};
-    for (std::span<const double> x : {b, t}) {
-        const double m = mean(x);
-        for (std::size_t i = 0; i < x.size(); ++i) {
-            const double d = x[i] - m;
-            g[0] += d * d;
-            if (i >= 1) g[1] += d * (x[i - 1] - m);
-            if (i >= 2) g[2] += d * (x[i - 2] - m);
-        }
-    }
-    for (double& v : g) v /= n;
-    if (!(g[0] > 0)) return {0.0, n - 2};
-    double adj = 0, lrv = g[0], g0 = g[0];
-    for (int it = 0; it < 3; ++it) {
-        g0 = g[0] + adj;
-        const double g1 = g[1] + adj, g2 = g[2] + adj;
-        const double phi = g1 > 0 ? std::clamp(g2 / g1, 0.0, 0.9) : 0.0;
-        lrv = std::max(g0 + 2.0 * std::max(g1, 0.0) / (1.0 - phi), 0.5 * g0);
-        adj = 2.0 * lrv / n;
-    }
-    const double f = lrv / g0;
-    return {lrv * (1.0 / nb + 1.0 / nt), std::max(n / f - 2.0, 2.0)};
-}
-}  // namespace
-
 double student_t_quantile(double q, double df) {
     if (!(df > 0) || !(q > 0 && q < 1)) return nan_v;
     return boost::math::quantile(boost::math::students_t_distribution<double>(df), q);
@@ -513,31 +626,19 @@ DiffTest diff_of_means_test(std::span<const double> baseline, std::span<const do
         if (!baseline.empty() && !treatment.empty()) out.diff = mean(treatment) - mean(baseline);
         return out;
     }
-    const PeriodVariance b = ar1_period_variance(baseline);
-    const PeriodVariance t = ar1_period_variance(treatment);
-    out.diff = t.mean - b.mean;
-    out.rho_baseline = b.rho;
-    out.rho_treatment = t.rho;
-    const double v = b.var_mean + t.var_mean;
-    out.se = std::sqrt(v);
-    if (!(v > 0)) {
+    const DiffVariance d = diff_variance(series_moments(baseline, mean(baseline)),
+                                         series_moments(treatment, mean(treatment)));
+    out.diff = d.diff;
+    out.rho_baseline = d.rho_b;
+    out.rho_treatment = d.rho_t;
+    out.se = std::sqrt(d.var);
+    out.df = d.df;
+    if (!(d.var > 0)) {
         // Both periods constant: the difference is exact.
-        out.df = b.df + t.df;
         out.ci_low = out.ci_high = out.diff;
         out.p = out.diff == 0 ? 1.0 : 0.0;
         out.mde = 0;
         return out;
-    }
-    const double wb = b.var_mean > 0 ? b.var_mean * b.var_mean / b.df : 0.0;
-    const double wt = t.var_mean > 0 ? t.var_mean * t.var_mean / t.df : 0.0;
-    out.df = v * v / (wb + wt);
-    // The larger of the per-period AR(1) variance and the pooled decay-aware
-    // one, with that one's df: each is calibrated where the other is not
-    // (see the header).
-    const PooledVariance pooled = arma_pooled_variance(baseline, treatment);
-    if (pooled.var_diff > v) {
-        out.se = std::sqrt(pooled.var_diff);
-        out.df = pooled.df;
     }
     const double q = student_t_quantile(1.0 - (1.0 - level) / 2.0, out.df);
     out.ci_low = out.diff - q * out.se;

@@ -103,10 +103,25 @@ double long_run_variance(std::span<const double> x, int lags);
 // it draws the same resample as resample_mean.
 // The object is read-only after construction; share it across threads and
 // give each thread its own generator.
+// The sums of a series y = x - shift that diff_of_means_test's variance
+// needs: n, sum y, sum y^2, the lag-1 and lag-2 products, and the first and
+// last two values (for centring the lag products on the series' own mean).
+struct SeriesMoments {
+    std::size_t n = 0;
+    double shift = 0;
+    double s = 0, s2 = 0, l1 = 0, l2 = 0;
+    double head0 = 0, head1 = 0, tail0 = 0, tail1 = 0;  // y_0, y_1, y_{n-2}, y_{n-1}
+    double mean() const { return shift + s / static_cast<double>(n); }
+};
+SeriesMoments series_moments(std::span<const double> x, double shift);
+
 class StationaryBootstrap {
 public:
     StationaryBootstrap(std::span<const double> x, double block_length);
     double resample_mean(Xoshiro256ss& rng) const;
+    // The moments of one resample (shift: the series' own mean), from prefix
+    // sums per block: O(blocks), the same resample as resample() draws.
+    SeriesMoments resample_moments(Xoshiro256ss& rng) const;
     // `out` must hold size() values.
     void resample(Xoshiro256ss& rng, std::span<double> out) const;
     std::size_t size() const { return n_; }
@@ -132,15 +147,17 @@ private:
     std::uint64_t new_block_below_ = 0;
     std::uint64_t start_scale_ = 0;
     std::vector<double> values_;
+    // For resample_moments, over y = x - mean(x) repeated twice: prefix sums
+    // of y, y^2, y_j y_{j-1} and y_j y_{j-2}, and y itself.
+    double shift_ = 0;
+    std::vector<double> c0_, c2_, r1_, r2_, centred_;
 };
 
 // Confidence interval of diff = mean(t) - mean(b): a studentised (bootstrap-t)
 // stationary bootstrap. The comparison shows it in its sensitivity block (a
-// resampling check of diff_of_means_test's interval); it over-rejects at
-// 14 nights (about 9 to 15 % outside the interval under the null), which is
-// why it is not the verdict's estimator. Each period is resampled with its own automatic block
-// length; the standard error of diff is se = sqrt(LRV_b / n_b + LRV_t / n_t)
-// with long_run_variance and the Newey–West lag rule for each period's length.
+// resampling check of diff_of_means_test's interval, with the same standard
+// error); it is not the verdict's estimator. Each period is resampled with
+// its own automatic block length; se is diff_of_means_test's.
 // For every resample, t* = (diff* - diff) / se*, se* computed the same way
 // from the resampled series (floored at se / 10 so that a resample that
 // happens to be nearly constant cannot blow the interval up); the interval is
