@@ -21,8 +21,9 @@ def load_cohort(root_or_mapping, client=None, *, jobs=None, strict=False, naps=F
     cluster (results come back as plain DataFrames); without one, a thread pool of ``jobs``
     threads (the import releases the GIL). The other options are :func:`sleeparch.load`'s.
 
-    A participant that fails (bad input, nothing readable, a worker that died twice) is
-    listed in ``df.attrs["errors"]`` (a DataFrame: participant, file, message) and the rest
+    A participant that fails (bad input, nothing readable, a task whose worker died more
+    often than the scheduler's ``distributed.scheduler.allowed-failures``, default 3, so
+    each death before that is retried) is listed in ``df.attrs["errors"]`` (a DataFrame: participant, file, message) and the rest
     go on; with ``strict=True`` the first failure raises instead.
 
         df = sa.load_cohort("cohort/", tz="Europe/Berlin")
@@ -74,8 +75,9 @@ def _load_one(pid, paths, options, select):
 
 
 def _on_cluster(client, participants, options, select):
-    # One task per participant; a worker that dies is retried once, then the participant
-    # is reported, never silently missing.
+    # One task per participant. A worker that dies is the scheduler's to retry (up to
+    # allowed-failures times, then KilledWorker); retries=1 reruns a task that raised.
+    # Either way the participant ends up in the rows or in the errors, never silently missing.
     futures = [
         client.submit(_load_one, pid, paths, options, select, key=f"sleeparch-{i}-{pid}", retries=1, pure=False)
         for i, (pid, paths) in enumerate(participants)
