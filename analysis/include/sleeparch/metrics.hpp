@@ -82,6 +82,11 @@ struct NightMetrics {
     // before any REM, so a night that ends early or is broken by long wake
     // gains a short "cycle"; this count does not.
     double complete_cycles;
+    // HRV and resting heart rate (METRICS.md §8), from Night::vitals: NaN
+    // when no reading applies. RMSSD and SDNN are never merged.
+    double hrv_rmssd_ms;
+    double hrv_sdnn_ms;
+    double rhr_bpm;
     // Clock times as UTC instants (use the night's offset for local time).
     std::optional<UtcSeconds> onset;
     std::optional<UtcSeconds> final_wake;
@@ -122,6 +127,10 @@ std::string_view display_name(const MetricInfo& info);
 // Stage shares mean little below this staged fraction (METRICS.md §2): the
 // comparison and the report's charts leave such nights out of share metrics.
 inline constexpr double kStagedFractionMin = 0.8;
+
+// The HRV and resting-HR metrics (METRICS.md §8): compared by default and
+// shown in the `nights` table only where the nights carry them.
+bool is_vital_metric(std::string_view name);
 
 // The `nights` table's metric columns, in order.
 std::vector<const MetricInfo*> table_metrics();
