@@ -2,7 +2,7 @@
 // readings onto the assembled nights.
 //
 // A reading only serves nights of its own maker: its source's family (the
-// vendor, else the format) must be the night's. Within that, per kind and
+// vendor, else the format's first word) must be the night's. Within that, per kind and
 // night, the vendor's nightly value wins; else the mean of the samples
 // inside the night's window; else the daily value stamped on the night's
 // label date (main sleeps only: a daily value describes the day's night).
@@ -20,7 +20,13 @@ namespace sleeparch {
 
 namespace {
 
-std::string family(const Source& s) { return s.vendor.empty() ? s.format : s.vendor; }
+// The maker: the vendor, else the format's first word, so that one maker's
+// importers meet (garmin and garmin_fit; apple_health's sources, whichever
+// app or watch wrote the sleep and the HRV).
+std::string family(const Source& s) {
+    if (!s.vendor.empty()) return s.vendor;
+    return s.format.substr(0, s.format.find('_'));
+}
 
 std::string where(const ImportBatch& batch, const VitalReading& r) {
     std::string f = r.file < batch.files.size() ? batch.files[r.file] : std::string("<input>");
