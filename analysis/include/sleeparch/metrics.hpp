@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -83,10 +84,11 @@ struct NightMetrics {
     // gains a short "cycle"; this count does not.
     double complete_cycles;
     // HRV and resting heart rate (METRICS.md §8), from Night::vitals: NaN
-    // when no reading applies. RMSSD and SDNN are never merged.
-    double hrv_rmssd_ms;
-    double hrv_sdnn_ms;
-    double rhr_bpm;
+    // when no reading applies (also in a value-initialised NightMetrics, so
+    // nights built without them never carry them). RMSSD and SDNN are never merged.
+    double hrv_rmssd_ms = std::numeric_limits<double>::quiet_NaN();
+    double hrv_sdnn_ms = std::numeric_limits<double>::quiet_NaN();
+    double rhr_bpm = std::numeric_limits<double>::quiet_NaN();
     // Clock times as UTC instants (use the night's offset for local time).
     std::optional<UtcSeconds> onset;
     std::optional<UtcSeconds> final_wake;
