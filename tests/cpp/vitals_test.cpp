@@ -23,6 +23,7 @@
 #include "sleeparch/linking.hpp"
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/random.hpp"
+#include "sleeparch/report.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
 
@@ -425,7 +426,10 @@ DoseSeries dose_series(bool with_vitals) {
             d.mg_elemental = mg;
             s.doses.push_back(d);
         }
-        if (with_vitals) n.vitals.rhr_bpm = 60.0 - mg / 100.0 + 0.2 * (g.uniform() - 0.5);
+        if (with_vitals) {
+            n.vitals.rhr_bpm = 60.0 - mg / 100.0 + 0.2 * (g.uniform() - 0.5);
+            n.vitals.provenance.push_back("rhr_bpm: vendor nightly value, Oura sleep document lowest_heart_rate (f:1)");
+        }
         NightMetrics m = compute_metrics(n);
         m.sol_min = 10 + (i % 5);  // something to compare besides
         s.nights.push_back(std::move(n));
@@ -487,6 +491,35 @@ TEST(Vitals, CliNightsTableCsvAndSummary) {
     const auto plain = testing::run_cli({"nights", fixture("sleeps.csv")});
     ASSERT_EQ(plain.exit_code, 0) << plain.err;
     EXPECT_EQ(plain.out.find("RMSSD"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sleeparch
+
+namespace sleeparch {
+namespace {
+
+TEST(Vitals, ReportSectionOnlyWhenCarried) {
+    CompareOptions opt;
+    opt.resamples = 200;
+    for (bool with : {false, true}) {
+        DoseSeries s = dose_series(with);
+        report::ReportData d;
+        d.nights = &s.nights;
+        d.metrics = s.metrics;
+        d.comparison = compare_periods(s.nights, s.metrics, s.doses, opt);
+        const std::string html = report::render_report(d);
+        EXPECT_EQ(html.find("id=\"vitals\"") != std::string::npos, with);
+        if (!with) continue;
+        EXPECT_NE(html.find("<tr id=\"vitals-rhr_bpm\">"), std::string::npos);
+        EXPECT_NE(html.find("<td class=\"num\">-1.01 (-1.02 to -0.99)</td>"), std::string::npos)
+            << "the dose-response slope per 100 mg";
+        EXPECT_NE(html.find("id=\"vitals-trend-0\""), std::string::npos);
+        EXPECT_EQ(html.find("id=\"trend-rhr_bpm-h\""), std::string::npos) << "charted once, in its own section";
+        EXPECT_NE(html.find("<code>rhr_bpm</code>: 100 nights, vendor nightly value, Oura sleep document "
+                            "lowest_heart_rate</li>"),
+                  std::string::npos);
+    }
 }
 
 }  // namespace
