@@ -1011,7 +1011,15 @@ std::size_t Reader::handle(std::size_t s, Kind kind) {
     const std::size_t back = lt - begin_ > kMaxStartTag ? lt - kMaxStartTag : begin_;
     const void* nl = memrchr(b + back, '\n', lt - back);
     job.column_base = nl ? lt - (static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1) : 0;
-    job.text.assign(b + lt, end - lt);
+    if (kind == Kind::Hrv || kind == Kind::RestingHr) {
+        // Only the start tag, closed: an SDNN record's children are its beat
+        // list (tens of elements nothing here reads), so expat never sees
+        // them and HRV costs the import little more than its search.
+        job.text.assign(b + lt, tag.gt - lt);
+        job.text += tag.self_closing ? ">" : "/>";
+    } else {
+        job.text.assign(b + lt, end - lt);
+    }
     pipeline_.submit(std::move(job));
     // A damaged element is skipped by expat as a whole; a <Record> nested in
     // it is not searched for (records never nest in an export).
