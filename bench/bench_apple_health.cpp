@@ -5,7 +5,7 @@
 //
 // Prints one JSON object: the input size, the best and median import times,
 // the CPU time per import (user + system of both threads, and that of the
-// reading and scanning thread alone), MB/s, the records and doses kept, and
+// reading and scanning thread alone), MB/s, the records, doses and HRV/resting-HR readings kept, and
 // the peak RSS (getrusage). For a zip it also times zlib alone inflating the
 // same XML entry in the same process (raw compressed bytes read through
 // libzip, inflated into a discarded buffer), the floor any streaming import
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     try {
         using sleeparch::importers::ImportOptions;
         std::vector<double> times;
-        std::size_t records = 0, doses = 0, warnings = 0;
+        std::size_t records = 0, doses = 0, vitals = 0, warnings = 0;
         std::uint64_t bytes = 0;
         const double cpu0 = cpu_seconds();
         const double thread_cpu0 = thread_cpu_seconds();
@@ -156,6 +156,7 @@ int main(int argc, char** argv) {
             times.push_back(seconds_since(t0));
             records = batch.records.size();
             doses = batch.doses.size();
+            vitals = batch.vitals.size();
             warnings = batch.warnings.size();
         }
         const double cpu_per_import = (cpu_seconds() - cpu0) / repeat;
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
         out["bytes"] = bytes;
         out["records"] = records;
         out["doses"] = doses;
+        out["vitals"] = vitals;  // HRV (SDNN) and resting heart-rate readings
         out["warnings"] = warnings;
         out["import_s_best"] = *std::min_element(times.begin(), times.end());
         out["import_s_median"] = median(times);

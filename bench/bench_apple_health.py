@@ -2,11 +2,13 @@
 
 Generates (once, cached in /tmp/sleeparch-bench/) an Apple Health export.xml of at least
 --size-mb megabytes with a realistic record mix (heart rate, steps, energy, distance,
-HRV with beat lists, ... and a little sleep and dietary magnesium), and an export.zip
+HRV with beat lists, a resting heart rate a day, ... and a little sleep and dietary
+magnesium), and an export.zip
 holding it as apple_health_export/export.xml. Then, in this one script:
 
 1. ElementTree.iterparse collects the same records sleeparch keeps (every
-   HKCategoryTypeIdentifierSleepAnalysis and HKQuantityTypeIdentifierDietaryMagnesium
+   HKCategoryTypeIdentifierSleepAnalysis, HKQuantityTypeIdentifierDietaryMagnesium,
+   HKQuantityTypeIdentifierHeartRateVariabilitySDNN and HKQuantityTypeIdentifierRestingHeartRate
    <Record> with its attributes and HKTimeZone), clearing elements as it goes;
 2. bench_apple_health (the C++ driver) imports export.xml and export.zip, and times zlib
    alone inflating the zip entry in the same process;
@@ -38,9 +40,12 @@ import time
 import xml.etree.ElementTree as ET
 import zipfile
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SLEEP = "HKCategoryTypeIdentifierSleepAnalysis"
 MAGNESIUM = "HKQuantityTypeIdentifierDietaryMagnesium"
+HRV = "HKQuantityTypeIdentifierHeartRateVariabilitySDNN"
+RESTING = "HKQuantityTypeIdentifierRestingHeartRate"
+VITALS = (HRV, RESTING)
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE HealthData [
@@ -133,8 +138,8 @@ def day_records(day: int, rng: random.Random) -> list[str]:
         else:
             beats = "".join(f'   <InstantaneousBeatsPerMinute bpm="{rng.randint(50, 90)}" time="7:{k % 60:02d}:{b:02d}.{rng.randint(0, 99):02d} AM"/>\n'
                             for b in range(0, 60, 1))
-            out.append(f' <Record type="HKQuantityTypeIdentifierHeartRateVariabilitySDNN" {WATCH} unit="ms" '
-                       f'creationDate="{c}" startDate="{s}" endDate="{stamp(t + 60)}" value="{rng.random() * 80:.4f}">\n'
+            out.append(f' <Record type="{HRV}" {WATCH} unit="ms" '
+                       f'creationDate="{c}" startDate="{s}" endDate="{stamp(t + 60)}" value="{15 + rng.random() * 80:.4f}">\n'
                        f'  <HeartRateVariabilityMetadataList>\n{beats}  </HeartRateVariabilityMetadataList>\n </Record>\n')
     # The night: InBed from the Watch, then 30-s-grid stages.
     night = base + 15 * 3600 - rng.randint(0, 60) * 30  # about 23:00 local
@@ -149,6 +154,9 @@ def day_records(day: int, rng: random.Random) -> list[str]:
         out.append(f' <Record type="{SLEEP}" {WATCH} creationDate="{stamp(end)}" startDate="{stamp(t)}" '
                    f'endDate="{stamp(t + d)}" value="HKCategoryValueSleepAnalysis{stage}"' + meta)
         t += d
+    # The day's resting heart rate (one a day, as the Watch writes it).
+    out.append(f' <Record type="{RESTING}" {WATCH} unit="count/min" creationDate="{stamp(base + 12 * 3600)}" '
+               f'startDate="{stamp(base)}" endDate="{stamp(base + 12 * 3600)}" value="{rng.randint(48, 66)}"/>\n')
     if day % 3 == 0:
         out.append(f' <Record type="{MAGNESIUM}" sourceName="MyFitnessPal" sourceVersion="23.1" unit="mg" '
                    f'creationDate="{stamp(base + 3600)}" startDate="{stamp(base + 3600)}" '
@@ -194,10 +202,10 @@ def ensure_inputs(workdir: pathlib.Path, size_mb: int) -> tuple[pathlib.Path, pa
     return xml_path, zip_path
 
 
-def iterparse_collect(xml_path: pathlib.Path) -> tuple[float, int, int]:
+def iterparse_collect(xml_path: pathlib.Path) -> tuple[float, int, int, int]:
     """The baseline: stream the file, keep the same records with their attributes."""
     t0 = time.perf_counter()
-    sleep, doses = [], []
+    sleep, doses, vitals = [], [], []
     root = None
     for event, elem in ET.iterparse(xml_path, events=("start", "end")):
         if event == "start":
@@ -207,14 +215,14 @@ def iterparse_collect(xml_path: pathlib.Path) -> tuple[float, int, int]:
         if elem.tag != "Record":
             continue
         kind = elem.get("type")
-        if kind == SLEEP or kind == MAGNESIUM:
+        if kind == SLEEP or kind == MAGNESIUM or kind in VITALS:
             rec = dict(elem.attrib)
             for child in elem:
                 if child.tag == "MetadataEntry" and child.get("key") == "HKTimeZone":
                     rec["tz"] = child.get("value")
-            (sleep if kind == SLEEP else doses).append(rec)
+            (sleep if kind == SLEEP else doses if kind == MAGNESIUM else vitals).append(rec)
         root.clear()
-    return time.perf_counter() - t0, len(sleep), len(doses)
+    return time.perf_counter() - t0, len(sleep), len(doses), len(vitals)
 
 
 def run_cpp(binary: str, path: pathlib.Path, repeat: int) -> dict:
@@ -243,7 +251,7 @@ def main() -> int:
     print(f"sleeparch export.xml: {cpp_xml['import_s_median']:.3f} s  {cpp_xml['import_mb_s']:.0f} MB/s  "
           f"CPU {cpp_xml['import_cpu_s']:.3f} s (scan thread {cpp_xml['import_scan_cpu_s']:.3f} s)  "
           f"peak RSS {cpp_xml['peak_rss_mib']:.1f} MiB  ({cpp_xml['records']} sleep records, "
-          f"{cpp_xml['doses']} doses)")
+          f"{cpp_xml['doses']} doses, {cpp_xml['vitals']} HRV/resting-HR readings)")
     print(f"sleeparch export.zip: {cpp_zip['import_s_median']:.3f} s  {cpp_zip['import_mb_s']:.0f} MB/s  "
           f"CPU {cpp_zip['import_cpu_s']:.3f} s (scan thread {cpp_zip['import_scan_cpu_s']:.3f} s)  "
           f"peak RSS {cpp_zip['peak_rss_mib']:.1f} MiB")
@@ -257,12 +265,13 @@ def main() -> int:
     ok = ratio_zip <= 1.5 and rss <= 64
     if not args.skip_baseline:
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
-        py_s, py_sleep, py_doses = iterparse_collect(xml_path)
+        py_s, py_sleep, py_doses, py_vitals = iterparse_collect(xml_path)
         usage1 = resource.getrusage(resource.RUSAGE_SELF)
         py_cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
         print(f"ElementTree.iterparse: {py_s:.2f} s  {size_mb / py_s:.0f} MB/s  CPU {py_cpu:.2f} s  "
-              f"peak RSS {usage1.ru_maxrss / 1024:.0f} MiB  ({py_sleep} sleep records, {py_doses} doses)")
-        if (py_sleep, py_doses) != (cpp_xml["records"], cpp_xml["doses"]):
+              f"peak RSS {usage1.ru_maxrss / 1024:.0f} MiB  ({py_sleep} sleep records, {py_doses} doses, "
+              f"{py_vitals} HRV/resting-HR readings)")
+        if (py_sleep, py_doses, py_vitals) != (cpp_xml["records"], cpp_xml["doses"], cpp_xml["vitals"]):
             print("MISMATCH: the two readers kept different record counts", file=sys.stderr)
             return 1
         speedup = py_s / cpp_xml["import_s_median"]

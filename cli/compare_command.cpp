@@ -260,7 +260,8 @@ void set_compare_command(CLI::App& app) {
                       {"Intake log (CSV or JSON, see README) or an export holding magnesium records "
                        "(Apple Health); periods come from it unless --baseline/--treatment are given",
                        "Metrics to compare (default: sol_min tst_min se_pct waso_min deep_pct rem_pct "
-                       "awakenings_5min sfi_per_h stage_shift_index rem_latency_min)",
+                       "awakenings_5min sfi_per_h stage_shift_index rem_latency_min, then hrv_rmssd_ms "
+                       "hrv_sdnn_ms rhr_bpm where the compared nights carry them)",
                        "Bootstrap seed (results repeat for the same seed)"});
     sub->add_option("-f,--format", args->format, "table, csv or json")
         ->transform(CLI::CheckedTransformer(format_names(), CLI::ignore_case));

@@ -1,6 +1,8 @@
 // `sleeparch nights`: one row per night with the METRICS.md §2 metrics.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -123,7 +125,13 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
         return render_csv(header, table);
     }
     // The metric columns and their decimals come from the metric table.
-    const std::vector<const MetricInfo*> columns = table_metrics();
+    std::vector<const MetricInfo*> columns = table_metrics();
+    // HRV and resting HR only when some night carries them (most files have none).
+    std::erase_if(columns, [&](const MetricInfo* info) {
+        return is_vital_metric(info->name) && std::none_of(rows.begin(), rows.end(), [&](const NightRow& r) {
+                   return std::isfinite(r.metrics->*(info->member));
+               });
+    });
     header = {"date", "source", "onset", "wake"};
     if (cohort) header.insert(header.begin(), "participant");
     for (const MetricInfo* info : columns) header.emplace_back(info->header);

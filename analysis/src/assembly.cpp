@@ -468,6 +468,7 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
         s->night.is_nap = it == main_of.end() || it->second != s;
         result.nights.push_back(std::move(s->night));
     }
+    attach_vitals(batch, result.nights);
     return result;
 }
 

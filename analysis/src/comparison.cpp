@@ -656,6 +656,23 @@ ComparisonResult compare_periods(const std::vector<Night>& nights,
     keep(ctx.all_base, ctx.base);
     keep(ctx.all_treat, ctx.treat);
     keep(all_post, ctx.post);
+    // HRV and resting HR (METRICS.md §8) join the default secondary metrics
+    // when the compared nights carry them, after the sleep metrics.
+    if (options.metrics.empty()) {
+        std::size_t at = infos.size();
+        for (const MetricInfo& info : scalar_metrics()) {
+            if (!is_vital_metric(info.name) || std::find(infos.begin(), infos.end(), &info) != infos.end()) continue;
+            auto carries = [&](const std::vector<std::size_t>& period) {
+                return std::any_of(period.begin(), period.end(),
+                                   [&](std::size_t i) { return std::isfinite(metrics[i].*(info.member)); });
+            };
+            if (!carries(ctx.base) && !carries(ctx.treat)) continue;
+            const MetricInfo* mi = &info;
+            series.insert(series.begin() + static_cast<std::ptrdiff_t>(at++),
+                          Compared{std::string(mi->name), std::string(mi->unit),
+                                   [&metrics, mi](std::size_t i) { return metrics[i].*(mi->member); }});
+        }
+    }
     ctx.origin = !ctx.all_base.empty() ? nights[ctx.all_base.front()].label_date
                  : !ctx.all_treat.empty() ? nights[ctx.all_treat.front()].label_date
                                           : nights[mains.front()].label_date;

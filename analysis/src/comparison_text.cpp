@@ -22,6 +22,8 @@ std::string unit_suffix(std::string_view unit) {
     if (unit == "min") return " min";
     if (unit == "%") return " points";
     if (unit == "/h") return " per hour";
+    if (unit == "ms") return " ms";
+    if (unit == "bpm") return " bpm";
     return "";
 }
 

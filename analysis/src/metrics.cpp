@@ -334,6 +334,9 @@ NightMetrics compute_metrics(const Night& n) {
                         &m.rem_bouts, &m.longest_deep_bout_min, &m.longest_rem_bout_min,
                         &m.nrem_cycles, &m.mean_cycle_min, &m.complete_cycles};
     for (double* f : fields) *f = kNaN;
+    m.hrv_rmssd_ms = n.vitals.hrv_rmssd_ms;
+    m.hrv_sdnn_ms = n.vitals.hrv_sdnn_ms;
+    m.rhr_bpm = n.vitals.rhr_bpm;
     m.utc_offset_min = n.utc_offset_min;
     m.transitions = TransitionMatrix{};
 
@@ -500,6 +503,11 @@ constexpr std::string_view kDeepCaveat =
     "Consumer devices detect deep sleep poorly (about 44 % epoch sensitivity against polysomnography, "
     "Menghini et al. 2021)";
 
+// RMSSD and SDNN (METRICS.md §8).
+constexpr std::string_view kHrvCaveat =
+    "RMSSD (Oura, Fitbit, WHOOP, Garmin, Health Connect) and SDNN (Apple) are different statistics: compare a "
+    "night's value only with nights of the same kind and device";
+
 // The metric table (metrics.hpp MetricInfo): name, member, unit, definition,
 // decimals, display name, `nights` table header and column, default
 // comparison position, stage share, caveat.
@@ -544,6 +552,9 @@ const MetricInfo kMetrics[] = {
     {"nrem_cycles", &NightMetrics::nrem_cycles, "count", "NREM-REM cycles by Luna's HYPNO rules (NREMC)", 0, "", "cycles", 11, 0, false, ""},
     {"mean_cycle_min", &NightMetrics::mean_cycle_min, "min", "mean cycle duration (Luna's NREMC_MINS)", 0, "", "", 0, 0, false, ""},
     {"complete_cycles", &NightMetrics::complete_cycles, "count", "cycles whose NREM period is followed by a REM period", 0, "", "", 0, 0, false, ""},
+    {"hrv_rmssd_ms", &NightMetrics::hrv_rmssd_ms, "ms", "heart-rate variability, RMSSD: the vendor's nightly value, else the mean of the readings in the window (METRICS.md §8)", 1, "HRV (RMSSD)", "RMSSD", 12, 0, false, kHrvCaveat},
+    {"hrv_sdnn_ms", &NightMetrics::hrv_sdnn_ms, "ms", "heart-rate variability, SDNN (Apple): the mean of the readings in the window (METRICS.md §8)", 1, "HRV (SDNN)", "SDNN", 13, 0, false, kHrvCaveat},
+    {"rhr_bpm", &NightMetrics::rhr_bpm, "bpm", "resting heart rate: the vendor's resting or lowest sleeping heart rate (METRICS.md §8)", 0, "Resting heart rate", "RHR", 14, 0, false, ""},
 };
 }  // namespace
 
@@ -557,6 +568,10 @@ const MetricInfo* find_metric(std::string_view name) {
 }
 
 std::string_view display_name(const MetricInfo& info) { return info.display.empty() ? info.name : info.display; }
+
+bool is_vital_metric(std::string_view name) {
+    return name == "hrv_rmssd_ms" || name == "hrv_sdnn_ms" || name == "rhr_bpm";
+}
 
 std::vector<const MetricInfo*> table_metrics() {
     std::vector<const MetricInfo*> out;

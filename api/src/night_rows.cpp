@@ -38,10 +38,18 @@ constexpr std::array<NightField, 7> kTail = {{
      "NREM-REM cycles as nrem_cycles counts them: start, end, nrem_min, rem_min, complete; null when undefined"},
 }};
 
+// Where the night's HRV and resting heart rate came from (METRICS.md §8).
+constexpr std::array<NightField, 1> kVitals = {{
+    {"vitals_source", FieldKind::TextList,
+     "per HRV/resting-HR value: vendor nightly value, mean of the readings in the window, or the daily value of the "
+     "wake date, with the field and file"},
+}};
+
 std::vector<NightField> build_fields() {
     std::vector<NightField> out(kHead.begin(), kHead.end());
     for (const MetricInfo& info : scalar_metrics()) out.push_back({info.name, FieldKind::Number, info.description});
     out.insert(out.end(), kTail.begin(), kTail.end());
+    out.insert(out.end(), kVitals.begin(), kVitals.end());
     return out;
 }
 
@@ -123,6 +131,7 @@ void visit_night_row(const Night& n, const NightMetrics& m, NightRowVisitor& v) 
     v.text_list("notes", m.notes);
     v.transitions("transitions", n.summary_only ? nullptr : &m.transitions);
     v.cycles("cycles", std::isnan(m.nrem_cycles) ? nullptr : &m.cycles, n.utc_offset_min);
+    v.text_list("vitals_source", n.vitals.provenance);
 }
 
 nlohmann::ordered_json night_row_json(const Night& night, const NightMetrics& metrics) {

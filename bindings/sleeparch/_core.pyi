@@ -155,6 +155,9 @@ class NightRow(TypedDict):
     nrem_cycles: float  # NREM-REM cycles by Luna's HYPNO rules (NREMC) [count]
     mean_cycle_min: float  # mean cycle duration (Luna's NREMC_MINS) [min]
     complete_cycles: float  # cycles whose NREM period is followed by a REM period [count]
+    hrv_rmssd_ms: float  # heart-rate variability, RMSSD: the vendor's nightly value, else the mean of the readings in the window (METRICS.md §8) [ms]
+    hrv_sdnn_ms: float  # heart-rate variability, SDNN (Apple): the mean of the readings in the window (METRICS.md §8) [ms]
+    rhr_bpm: float  # resting heart rate: the vendor's resting or lowest sleeping heart rate (METRICS.md §8) [bpm]
     onset_local: Any  # sleep onset
     final_wake_local: Any  # end of the last sleep segment
     midpoint_local: Any  # onset + (final_wake - onset) / 2
@@ -162,4 +165,5 @@ class NightRow(TypedDict):
     notes: list[str]  # why a metric is undefined where the night alone does not say it
     transitions: Optional[list[list[int]]]  # 6x6 counts of consecutive 30-s epochs (Wake, Light, Deep, REM, Asleep, Unscored); null for summary-only
     cycles: Optional[list[dict[str, Any]]]  # NREM-REM cycles as nrem_cycles counts them: start, end, nrem_min, rem_min, complete; null when undefined
+    vitals_source: list[str]  # per HRV/resting-HR value: vendor nightly value, mean of the readings in the window, or the daily value of the wake date, with the field and file
 # END NIGHT ROW

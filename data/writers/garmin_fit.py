@@ -8,10 +8,11 @@ messages, each level lasting until the next, some with compressed-timestamp
 record headers; a `sleep_assessment` (346) with scores; a developer field
 (with its `developer_data_id` and `field_description`) that decoders skip;
 a definition in big-endian byte order; local message types redefined
-mid-file. Nothing here comes from Garmin's SDK, so the SDK's decoder is an
+mid-file; optionally an `hrv_status_summary` (370) with the last-night
+average HRV (ms x 128, `--hrv MS`). Nothing here comes from Garmin's SDK, so the SDK's decoder is an
 independent check on the files (tests/python/test_garmin_fit.py).
 
-    python3 data/writers/garmin_fit.py OUT.fit [--no-compressed]
+    python3 data/writers/garmin_fit.py OUT.fit [--no-compressed] [--hrv MS]
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class Night:
     end_s: int                       # event 74 stop, seconds from start
     utc_offset_s: int = 3600
     scores: dict[int, int] = dataclasses.field(default_factory=lambda: {6: 82, 3: 70, 9: 75, 11: 3, 15: 1750})
+    hrv_last_night_ms: float | None = None  # hrv_status_summary last_night_average
 
 
 def sample_night() -> Night:
@@ -153,6 +155,10 @@ def write(night: Night, compressed: bool = True) -> bytes:
     fields = sorted(night.scores)
     w.define(3, 346, [(n, UINT16 if n == 15 else UINT8) for n in fields])
     w.data(3, [night.scores[n] for n in fields])
+    if night.hrv_last_night_ms is not None:
+        # hrv_status_summary: timestamp, weekly_average (0), last_night_average (1), status (6); ms x 128.
+        w.define(4, 370, [(253, UINT32), (0, UINT16), (1, UINT16), (6, ENUM)])
+        w.data(4, [t0 + night.end_s + 60, round(50.0 * 128), round(night.hrv_last_night_ms * 128), 3])
     return w.file_bytes()
 
 
@@ -160,8 +166,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=pathlib.Path)
     parser.add_argument("--no-compressed", action="store_true", help="full time stamps only")
+    parser.add_argument("--hrv", type=float, help="add an hrv_status_summary with this last-night average (ms)")
     args = parser.parse_args()
-    args.out.write_bytes(write(sample_night(), compressed=not args.no_compressed))
+    night = sample_night()
+    night.hrv_last_night_ms = args.hrv
+    args.out.write_bytes(write(night, compressed=not args.no_compressed))
 
 
 if __name__ == "__main__":

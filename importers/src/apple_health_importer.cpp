@@ -64,14 +64,21 @@ namespace {
 
 constexpr std::string_view kSleepValuePrefix = "HKCategoryValueSleepAnalysis";
 
-// The quoted attribute values searched for. Both identifiers have the same
+// The quoted attribute values searched for. All identifiers have the same
 // layout up to offset 25 (HK + 8-letter kind + Type + Identifier), where
-// "SleepAnalysis" and "DietaryMagnesium" begin: the scan tests two bytes of
-// that tail per position (S....A, D......M) and verifies candidates in full.
+// "SleepAnalysis", "DietaryMagnesium", "HeartRateVariabilitySDNN" and
+// "RestingHeartRate" begin: the scan tests two bytes of that tail per
+// position (S....A, D......M, H........V, R......H) and verifies candidates
+// in full. H........V rather than H....R: plain HeartRate records, the most
+// numerous in an export, must not be candidates.
 constexpr std::string_view kSleepNeedle = "\"HKCategoryTypeIdentifierSleepAnalysis\"";
 constexpr std::string_view kMagnesiumNeedle = "\"HKQuantityTypeIdentifierDietaryMagnesium\"";
+constexpr std::string_view kHrvNeedle = "\"HKQuantityTypeIdentifierHeartRateVariabilitySDNN\"";
+constexpr std::string_view kRestingHrNeedle = "\"HKQuantityTypeIdentifierRestingHeartRate\"";
 constexpr std::size_t kAnchor = 25;
-constexpr std::size_t kLongestNeedle = kMagnesiumNeedle.size();
+constexpr std::size_t kLongestNeedle = kHrvNeedle.size();
+static_assert(kSleepNeedle.size() <= kMagnesiumNeedle.size() && kSleepNeedle.size() <= kRestingHrNeedle.size(),
+              "the search bounds anchors by the shortest needle, the sleep one");
 
 // Read size: large enough that per-chunk costs vanish, small enough that a
 // read() buffer stays in L2 while it is scanned.
@@ -86,7 +93,7 @@ constexpr std::size_t kPage = 4096;
 constexpr std::uint64_t kProgressEvery = std::uint64_t{16} << 20;
 constexpr std::size_t kReleaseEvery = std::size_t{8} << 20;
 
-enum class Kind { Sleep, Magnesium };
+enum class Kind { Sleep, Magnesium, Hrv, RestingHr };
 
 struct AlignedFree {
     void operator()(char* p) const { std::free(p); }
@@ -111,6 +118,14 @@ inline bool check_anchor(const char* b, std::size_t q, std::size_t to, Kind& kin
     }
     if (b[q] == 'D' && matches_at(b, s, to, kMagnesiumNeedle)) {
         kind = Kind::Magnesium;
+        return true;
+    }
+    if (b[q] == 'H' && matches_at(b, s, to, kHrvNeedle)) {
+        kind = Kind::Hrv;
+        return true;
+    }
+    if (b[q] == 'R' && matches_at(b, s, to, kRestingHrNeedle)) {
+        kind = Kind::RestingHr;
         return true;
     }
     return false;
@@ -175,7 +190,7 @@ std::size_t verify_block(const char* b, std::size_t& q, const Block& block, std:
 // before q_end, adding the newlines of every block passed to `lines`, and
 // stop at the first block holding a candidate, leaving q at its first
 // anchor (candidates == 0: no whole block left). They read bytes
-// [q, q + width + 7), within the window since q_end <= to - 13 (see search).
+// [q, q + width + 9), within the window since q_end <= to - 13 (see search).
 // No calls in them, so the constants stay in registers. They prefetch a page
 // ahead: the hardware prefetchers stop at 4 KiB page boundaries, and pages
 // of a mapped file are scattered in memory, so without it the scan waits on
@@ -190,6 +205,7 @@ inline const char* ahead(const char* p) {
 Block next_block_sse2(const char* b, std::size_t& q_io, std::size_t q_end, std::uint64_t& lines_io) {
     const __m128i cs = _mm_set1_epi8('S'), ca = _mm_set1_epi8('A');
     const __m128i cd = _mm_set1_epi8('D'), cm = _mm_set1_epi8('M');
+    const __m128i ch = _mm_set1_epi8('H'), cv = _mm_set1_epi8('V'), cr = _mm_set1_epi8('R');
     const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
     std::size_t q = q_io;
     std::uint64_t lines = 0;
@@ -204,9 +220,12 @@ Block next_block_sse2(const char* b, std::size_t& q_io, std::size_t q_end, std::
             const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
             const __m128i v5 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 5));
             const __m128i v7 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 7));
-            const __m128i hit =
+            const __m128i v9 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 9));
+            const __m128i hit = _mm_or_si128(
                 _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v5, ca)),
-                             _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm)));
+                             _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm))),
+                _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, ch), _mm_cmpeq_epi8(v9, cv)),
+                             _mm_and_si128(_mm_cmpeq_epi8(v0, cr), _mm_cmpeq_epi8(v7, ch))));
             const __m128i eol = _mm_cmpeq_epi8(v0, nl);
             const auto mask = static_cast<std::uint32_t>(_mm_movemask_epi8(hit));
             if (mask != 0) {
@@ -233,6 +252,7 @@ __attribute__((target("avx2,popcnt"))) Block next_block_avx2(const char* b, std:
                                                              std::uint64_t& lines_io) {
     const __m256i cs = _mm256_set1_epi8('S'), ca = _mm256_set1_epi8('A');
     const __m256i cd = _mm256_set1_epi8('D'), cm = _mm256_set1_epi8('M');
+    const __m256i ch = _mm256_set1_epi8('H'), cv = _mm256_set1_epi8('V'), cr = _mm256_set1_epi8('R');
     const __m256i nl = _mm256_set1_epi8('\n');
     std::size_t q = q_io;
     std::uint64_t lines = 0;
@@ -242,9 +262,12 @@ __attribute__((target("avx2,popcnt"))) Block next_block_avx2(const char* b, std:
         const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q));
         const __m256i v5 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 5));
         const __m256i v7 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 7));
+        const __m256i v9 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 9));
         const __m256i hit = _mm256_or_si256(
-            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cs), _mm256_cmpeq_epi8(v5, ca)),
-            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cd), _mm256_cmpeq_epi8(v7, cm)));
+            _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, cs), _mm256_cmpeq_epi8(v5, ca)),
+                            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cd), _mm256_cmpeq_epi8(v7, cm))),
+            _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, ch), _mm256_cmpeq_epi8(v9, cv)),
+                            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cr), _mm256_cmpeq_epi8(v7, ch))));
         const auto eol = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)));
         const auto mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(hit));
         if (mask != 0) {
@@ -418,7 +441,7 @@ struct ParserFree {
 // One kept element on its way to expat, or a scanner warning kept in order
 // with the elements around it.
 struct Job {
-    enum Type : std::uint8_t { Sleep, Magnesium, Note } type = Note;
+    enum Type : std::uint8_t { Sleep, Magnesium, Hrv, RestingHr, Note } type = Note;
     std::uint64_t line = 0;
     std::size_t column_base = 0;  // bytes between the line start and the element's '<'
     std::string text;             // the element, or the warning
@@ -428,7 +451,8 @@ struct Job {
 class ElementSink {
 public:
     ElementSink(const std::string& name, const ImportOptions& options, ImportBatch& out)
-        : name_(name), options_(options), out_(out), clock_(options, name, out), parser_(XML_ParserCreate("UTF-8")) {
+        : name_(name), options_(options), out_(out), clock_(options, name, out), parser_(XML_ParserCreate("UTF-8")),
+          vitals_(out, name) {
         if (!parser_) throw std::bad_alloc();
         // A salt set once spares expat a getrandom() call per element;
         // elements are at most 1 MiB, so hash flooding has nothing to work with.
@@ -449,8 +473,16 @@ public:
             case Job::Magnesium:
                 if (parse_element(job)) emit_magnesium(job.line);
                 break;
+            case Job::Hrv:
+                if (parse_element(job)) emit_vital(VitalKind::HrvSdnn, job.line);
+                break;
+            case Job::RestingHr:
+                if (parse_element(job)) emit_vital(VitalKind::RestingHr, job.line);
+                break;
         }
     }
+    // After the last job: the one warning for skipped HRV/heart-rate values.
+    void finish() { vitals_.finish(); }
 
 private:
     void warn(std::uint64_t line, std::string message) {
@@ -460,6 +492,7 @@ private:
     bool parse_element(const Job& job);
     void emit_sleep(std::uint64_t line);
     void emit_magnesium(std::uint64_t line);
+    void emit_vital(VitalKind kind, std::uint64_t line);
     bool parse_time(const std::string& text, std::string_view attribute, std::uint64_t line,
                     ParsedTime& out);
     int source_index();
@@ -474,6 +507,7 @@ private:
     std::uint32_t file_ = 0;
     std::map<std::tuple<std::string, std::string, std::string>, int> sources_;
     std::unordered_set<std::string> dose_keys_;
+    VitalScreen vitals_;
 };
 
 int ElementSink::source_index() {
@@ -606,6 +640,43 @@ void ElementSink::emit_magnesium(std::uint64_t line) {
     d.source = fields_.source_name;
     d.line = static_cast<std::uint32_t>(std::min<std::uint64_t>(line, UINT32_MAX));
     out_.doses.push_back(std::move(d));
+}
+
+// METRICS.md §8: SDNN samples (ms) count for the night whose window holds
+// their start; resting heart rate (count/min, one a day) for the night
+// labelled with its local start date.
+void ElementSink::emit_vital(VitalKind kind, std::uint64_t line) {
+    const auto at = static_cast<std::uint32_t>(std::min<std::uint64_t>(line, UINT32_MAX));
+    double amount = 0;
+    const char* first = fields_.value.data();
+    const char* last = first + fields_.value.size();
+    const auto [ptr, ec] = std::from_chars(first, last, amount);
+    if (fields_.value.empty() || ec != std::errc() || ptr != last) {
+        warn(line, "Record value \"" + fields_.value + "\": not a number; record skipped");
+        return;
+    }
+    const bool hrv = kind == VitalKind::HrvSdnn;
+    if (fields_.unit != (hrv ? "ms" : "count/min")) {
+        vitals_.wrong_unit(kind, fields_.unit, at);
+        return;
+    }
+    ParsedTime start;
+    if (!parse_time(fields_.start, "startDate", line, start)) return;
+    VitalReading r;
+    r.kind = kind;
+    r.value = amount;
+    r.start = r.end = start.utc();
+    if (hrv) {
+        r.basis = VitalBasis::Sample;
+        r.origin = "Apple HKQuantityTypeIdentifierHeartRateVariabilitySDNN samples";
+    } else {
+        r.basis = VitalBasis::Daily;
+        r.date = local_date(start.utc(), start.offset_min);
+        r.origin = "Apple HKQuantityTypeIdentifierRestingHeartRate";
+    }
+    r.source = source_index();
+    r.line = at;
+    vitals_.add(std::move(r));
 }
 
 bool ElementSink::parse_element(const Job& job) {
@@ -930,14 +1001,25 @@ std::size_t Reader::handle(std::size_t s, Kind kind) {
         }
     }
     Job job;
-    job.type = kind == Kind::Sleep ? Job::Sleep : Job::Magnesium;
+    job.type = kind == Kind::Sleep       ? Job::Sleep
+               : kind == Kind::Magnesium ? Job::Magnesium
+               : kind == Kind::Hrv       ? Job::Hrv
+                                         : Job::RestingHr;
     job.line = line_at(lt);
     // Columns in expat's messages count from the '<'; the line start is
     // looked for only so far back, so one-line files stay linear.
     const std::size_t back = lt - begin_ > kMaxStartTag ? lt - kMaxStartTag : begin_;
     const void* nl = memrchr(b + back, '\n', lt - back);
     job.column_base = nl ? lt - (static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1) : 0;
-    job.text.assign(b + lt, end - lt);
+    if (kind == Kind::Hrv || kind == Kind::RestingHr) {
+        // Only the start tag, closed: an SDNN record's children are its beat
+        // list (tens of elements nothing here reads), so expat never sees
+        // them and HRV costs the import little more than its search.
+        job.text.assign(b + lt, tag.gt - lt);
+        job.text += tag.self_closing ? ">" : "/>";
+    } else {
+        job.text.assign(b + lt, end - lt);
+    }
     pipeline_.submit(std::move(job));
     // A damaged element is skipped by expat as a whole; a <Record> nested in
     // it is not searched for (records never nest in an export).
@@ -978,6 +1060,7 @@ void Reader::run() {
         pos = begin_ + static_cast<std::size_t>(pos_offset - begin_offset_);
     }
     pipeline_.finish();
+    sink_.finish();
     check_end();
     if (options_.progress && last_progress_ != done_) options_.progress(done_, std::max(total_, done_));
 }
@@ -987,7 +1070,7 @@ public:
     std::string_view id() const override { return "apple_health"; }
     std::string_view description() const override {
         return "Apple Health export (export.zip or export.xml): sleep analysis stages, in-bed "
-               "records, dietary magnesium";
+               "records, dietary magnesium, HRV (SDNN) and resting heart rate";
     }
     std::string_view recognition() const override {
         return "XML whose root element is <HealthData> (any file name, also inside a zip)";

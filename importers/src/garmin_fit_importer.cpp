@@ -20,6 +20,11 @@
 // carries into the night's provenance (record_ids); average stress is the
 // uint16 divided by 100. decode_fit() gives every field to callers that need
 // more.
+//
+// `hrv_status_summary` (370) field 1, last_night_average (uint16, ms x 128),
+// is Garmin's nightly HRV (RMSSD; METRICS.md §8) for the sleep in the file;
+// in an HRV file (type 68, no sleep window) for the main sleep labelled with
+// the summary's local date (its time stamp is the morning after).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -32,6 +37,8 @@
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/fit.hpp"
 #include "sleeparch/importers/import.hpp"
+#include "sleeparch/time.hpp"
+#include "sleeparch/vitals.hpp"
 #include "timezone.hpp"
 
 namespace sleeparch::importers {
@@ -43,7 +50,9 @@ constexpr std::uint16_t kEvent = 21;
 constexpr std::uint16_t kSleepDataInfo = 273;
 constexpr std::uint16_t kSleepLevel = 275;
 constexpr std::uint16_t kSleepAssessment = 346;
+constexpr std::uint16_t kHrvStatusSummary = 370;
 constexpr std::uint64_t kSleepFile = 49;
+constexpr std::uint64_t kHrvFile = 68;
 constexpr std::uint64_t kSleepEvent = 74;
 
 struct ScoreField {
@@ -82,13 +91,14 @@ public:
     std::string_view id() const override { return "garmin_fit"; }
     std::string_view description() const override {
         return "Garmin FIT sleep files (file type 49): sleep_level hypnogram within the sleep event, "
-               "sleep_assessment scores";
+               "sleep_assessment scores; hrv_status_summary last-night HRV (also in HRV files, type 68)";
     }
     std::string_view recognition() const override {
-        return "FIT file (\".FIT\" header) whose file_id type is 49 (sleep)";
+        return "FIT file (\".FIT\" header) whose file_id type is 49 (sleep) or 68 (HRV)";
     }
     bool recognises(std::string_view, std::string_view head) const override {
-        return fit_file_type(head) == kSleepFile;
+        const auto type = fit_file_type(head);
+        return type == kSleepFile || type == kHrvFile;
     }
 
     void read(ByteSource& source, const std::string& display_name, const ImportOptions& options,
@@ -106,14 +116,17 @@ public:
         std::vector<Level> levels;
         std::string scores;
         std::string device;
+        bool hrv_file = false;
+        std::vector<HrvSummary> hrv;
         for (const FitMessage& m : fit.messages) {
             switch (m.global) {
                 case kFileId: {
                     const auto type = m.unsigned_value(0);
-                    if (type && *type != kSleepFile) {
+                    if (type && *type != kSleepFile && *type != kHrvFile) {
                         throw ParseError(display_name, at(m), "file_id type " + std::to_string(*type),
-                                         "not a sleep file (49)");
+                                         "not a sleep (49) or HRV (68) file");
                     }
+                    hrv_file = type == kHrvFile;
                     if (const auto product = m.unsigned_value(2)) device = "product " + std::to_string(*product);
                     break;
                 }
@@ -157,11 +170,24 @@ public:
                     if (!scores.empty()) scores = "sleep_assessment" + scores;
                     break;
                 }
+                case kHrvStatusSummary: {
+                    const auto last_night = m.unsigned_value(1);
+                    if (last_night && m.timestamp) hrv.push_back(HrvSummary{*m.timestamp, *last_night, m.offset});
+                    break;
+                }
                 default: break;
             }
         }
         const std::uint32_t file_index = out.add_file(display_name);
+        Source src;
+        src.format = std::string(id());
+        src.name = "Garmin";
+        src.device = device;
         if (levels.empty()) {
+            if (hrv_file || !hrv.empty()) {
+                add_hrv(hrv, std::nullopt, offset_s, options, display_name, out.add_source(src), out);
+                return;
+            }
             out.warnings.push_back(Warning{display_name, 0, "no sleep_level messages: no night"});
             return;
         }
@@ -191,11 +217,8 @@ public:
                                            "no sleep_data_info (273) local time: offset read as UTC; use --tz"});
         }
 
-        Source src;
-        src.format = std::string(id());
-        src.name = "Garmin";
-        src.device = device;
         const int source_index = out.add_source(src);
+        add_hrv(hrv, std::pair{window_start, window_end}, offset_min * 60LL, options, display_name, source_index, out);
         const std::string session = "fit:" + std::to_string(window_start);
         auto add = [&](UtcSeconds a, UtcSeconds b, RecordKind kind, Stage stage, std::string rid) {
             a = std::max(a, window_start);
@@ -220,6 +243,42 @@ public:
                 i + 1 < levels.size() ? static_cast<UtcSeconds>(levels[i + 1].t) + kFitEpochOffset : window_end;
             add(a, b, RecordKind::Stage, levels[i].stage, {});
         }
+    }
+
+private:
+    struct HrvSummary {
+        std::uint32_t t;     // FIT time stamp
+        std::uint64_t raw;   // last_night_average, ms x 128
+        std::size_t offset;  // the message's byte offset, for warnings
+    };
+
+    // The summaries' last-night averages: for the sleep window when the file
+    // has one, else for the local date of the summary's time stamp.
+    static void add_hrv(const std::vector<HrvSummary>& hrv, std::optional<std::pair<UtcSeconds, UtcSeconds>> window,
+                        std::optional<std::int64_t> offset_s, const ImportOptions& options,
+                        const std::string& display_name, int source_index, ImportBatch& out) {
+        VitalScreen screen(out, display_name);
+        for (const HrvSummary& h : hrv) {
+            const UtcSeconds t = static_cast<UtcSeconds>(h.t) + kFitEpochOffset;
+            VitalReading r;
+            r.kind = VitalKind::HrvRmssd;
+            r.basis = VitalBasis::Nightly;
+            r.value = static_cast<double>(h.raw) / 128.0;
+            if (window) {
+                r.start = window->first;
+                r.end = window->second;
+            } else {
+                std::int32_t off_min = 0;
+                if (offset_s) off_min = static_cast<std::int32_t>(*offset_s / 60);
+                else if (const auto tz = TimeZone::from_options(options)) off_min = tz->offset_at_utc(t);
+                r.date = local_date(t, off_min);
+            }
+            r.source = source_index;
+            r.line = static_cast<std::uint32_t>(std::min<std::size_t>(h.offset, UINT32_MAX));
+            r.origin = "Garmin FIT hrv_status_summary last_night_average";
+            screen.add(std::move(r));
+        }
+        screen.finish();
     }
 };
 

@@ -20,6 +20,16 @@
 // date. A --tz that contradicts it (the night would wake on another local
 // date, or its midpoint would fall in the afternoon, 12:00-20:00 local) gets
 // one warning per file naming the first such night.
+//
+// HRV and resting heart rate (METRICS.md §8): dailySleepData's
+// `avgOvernightHrv` (RMSSD) and `restingHeartRate`, beside the DTO or in it,
+// are Garmin's nightly values for the night. The account export's
+// `DI-Connect-Wellness/*_healthStatusData.json` (`[{calendarDate, metrics:
+// [{type: HRV|HR|..., value, status, ...}]}]`) gives the last night's HRV
+// (for the main sleep labelled calendarDate) and the resting heart rate of
+// that date; a 0 with status UNKNOWN is "not measured" and skipped without
+// a count, and the export's files overlap in dates (the first value of a
+// date is kept).
 
 #include <cmath>
 #include <set>
@@ -30,6 +40,7 @@
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
+#include "sleeparch/vitals.hpp"
 #include "timezone.hpp"
 
 namespace sleeparch::importers {
@@ -53,7 +64,7 @@ std::optional<Stage> level_stage(double level) {
 class GarminReader {
 public:
     GarminReader(const std::string& file, const ImportOptions& options, ImportBatch& out)
-        : file_(file), out_(out), clock_(options, file, out) {}
+        : file_(file), out_(out), clock_(options, file, out), vitals_(out, file) {}
 
     void read(const Json& doc) {
         Where top{file_, ""};
@@ -64,6 +75,7 @@ public:
             file_index_ = out_.add_file(file_);
             read_night(doc, 0);
             warn_contradictions();
+            vitals_.finish();
             return;
         }
         if (!doc.is_array()) {
@@ -74,6 +86,46 @@ public:
         std::uint32_t index = 0;
         for (const Json& night : doc) read_night(night, ++index);
         warn_contradictions();
+        vitals_.finish();
+    }
+
+    // DI-Connect-Wellness/*_healthStatusData.json.
+    void read_health_status(const Json& doc) {
+        Where top{file_, ""};
+        if (!doc.is_array()) json_util::fail_type(top, "JSON", "an array of daily health status records", doc);
+        Source source{"garmin", "Garmin", "", ""};
+        const int source_index = out_.add_source(source);
+        std::uint32_t index = 0;
+        for (const Json& day : doc) {
+            Where where{file_, "record " + std::to_string(++index)};
+            if (!day.is_object()) json_util::fail_type(where, "record", "an object", day);
+            const std::string text(json_util::get_string(day, "calendarDate", where));
+            where.location += " (calendarDate " + text + ")";
+            const boost::gregorian::date date = calendar_date(text, where);
+            const Json* metrics = json_util::opt_array(day, "metrics", where);
+            if (!metrics) continue;
+            std::size_t k = 0;
+            for (const Json& metric : *metrics) {
+                const std::string prefix = "metrics[" + std::to_string(k++) + "].";
+                if (!metric.is_object()) json_util::fail_type(where, prefix, "an object", metric);
+                const auto type = json_util::opt_string(metric, "type", where, prefix + "type");
+                if (!type || (*type != "HRV" && *type != "HR")) continue;
+                const auto value = json_util::opt_number(metric, "value", where, prefix + "value");
+                if (!value) continue;
+                const auto status = json_util::opt_string(metric, "status", where, prefix + "status");
+                if (*value == 0 && status && *status == "UNKNOWN") continue;  // not measured
+                VitalReading r;
+                r.kind = *type == "HRV" ? VitalKind::HrvRmssd : VitalKind::RestingHr;
+                r.basis = *type == "HRV" ? VitalBasis::Nightly : VitalBasis::Daily;
+                r.value = *value;
+                r.date = date;
+                r.source = source_index;
+                r.line = index;
+                r.origin = "Garmin healthStatusData " + std::string(*type);
+                vitals_.add(std::move(r));
+            }
+        }
+        vitals_.finish();
     }
 
 private:
@@ -207,6 +259,7 @@ private:
             source.version = json_util::id_text(version);
         }
         int source_index = out_.add_source(source);
+        add_vitals(holder, *dto, *start, *end, source_index, line, where);
 
         const Json* levels = json_util::opt_array(holder, "sleepLevels", where);
         if (levels == nullptr || levels->empty()) {
@@ -302,9 +355,31 @@ private:
         out_.summaries.push_back(std::move(s));
     }
 
+    // avgOvernightHrv and restingHeartRate beside the DTO (dailySleepData) or in it.
+    void add_vitals(const Json& holder, const Json& dto, UtcSeconds start, UtcSeconds end, int source,
+                    std::uint32_t line, const Where& where) {
+        for (auto [key, kind] : {std::pair{std::string_view("avgOvernightHrv"), VitalKind::HrvRmssd},
+                                 std::pair{std::string_view("restingHeartRate"), VitalKind::RestingHr}}) {
+            std::optional<double> value = json_util::opt_number(holder, key, where);
+            if (!value && &dto != &holder) value = json_util::opt_number(dto, key, where);
+            if (!value) continue;
+            VitalReading r;
+            r.kind = kind;
+            r.basis = VitalBasis::Nightly;
+            r.value = *value;
+            r.start = start;
+            r.end = end;
+            r.source = source;
+            r.line = line;
+            r.origin = "Garmin dailySleepData " + std::string(key);
+            vitals_.add(std::move(r));
+        }
+    }
+
     const std::string& file_;
     ImportBatch& out_;
     ClockResolver clock_;
+    VitalScreen vitals_;
     std::uint32_t file_index_ = 0;
     std::uint32_t nights_ = 0;  // nights with sleep times
     std::uint32_t contradictions_ = 0;
@@ -318,16 +393,22 @@ public:
     std::string_view id() const override { return "garmin"; }
     std::string_view description() const override {
         return "Garmin Connect sleep: API dailySleepData (sleepLevels) and the account export's "
-               "*_sleepData.json (summary-only nights)";
+               "*_sleepData.json (summary-only nights); HRV and resting heart rate from them and from "
+               "*_healthStatusData.json";
     }
     std::string_view recognition() const override {
         return "JSON with \"dailySleepDTO\", or an array of objects with \"sleepStartTimestampGMT\" and "
-               "\"calendarDate\"";
+               "\"calendarDate\", or with \"calendarDate\" and \"metrics\" (healthStatusData)";
+    }
+    static bool is_health_status(std::string_view head) {
+        return json_util::first_json_char(head) == '[' && json_util::has_key(head, "calendarDate") &&
+               json_util::has_key(head, "metrics") && !json_util::has_key(head, "sleepStartTimestampGMT");
     }
     bool recognises(std::string_view name, std::string_view head) const override {
         char first = json_util::first_json_char(head);
         if (first != '[' && first != '{') return false;
         if (json_util::has_key(head, "dailySleepDTO")) return true;
+        if (is_health_status(head)) return true;
         return json_util::has_key(head, "sleepStartTimestampGMT") &&
                (json_util::has_key(head, "calendarDate") || json_util::has_key(head, "deepSleepSeconds"));
     }
@@ -335,6 +416,10 @@ public:
               ImportBatch& out) const override {
         std::string text = read_all(source);
         Json doc = json_util::parse_document(text, display_name);
+        if (is_health_status(std::string_view(text).substr(0, 64 << 10))) {
+            GarminReader(display_name, options, out).read_health_status(doc);
+            return;
+        }
         GarminReader(display_name, options, out).read(doc);
     }
 };

@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -42,6 +43,8 @@
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/health_connect.hpp"
 #include "sleeparch/importers/import.hpp"
+#include "sleeparch/time.hpp"
+#include "sleeparch/vitals.hpp"
 
 namespace sleeparch::importers {
 
@@ -259,6 +262,11 @@ std::string app_of(const std::map<std::int64_t, std::string>& apps, std::int64_t
     return it != apps.end() && !it->second.empty() ? it->second : "app " + std::to_string(id);
 }
 
+std::vector<HealthConnectSample> read_samples(Database& db, std::string_view table, std::string_view value,
+                                              const std::map<std::int64_t, std::string>& apps);
+void add_vitals(Database& db, const std::map<std::int64_t, std::string>& apps, const std::string& display_name,
+                ImportBatch& out);
+
 class HealthConnectImporter final : public Importer {
 public:
     std::string_view id() const override { return "health_connect"; }
@@ -434,6 +442,7 @@ public:
                                            std::to_string(empty_stages) + " stage" +
                                                (empty_stages == 1 ? "" : "s") + " shorter than a second skipped"});
         }
+        add_vitals(db, apps, display_name, out);
     }
 };
 
@@ -461,13 +470,48 @@ std::vector<HealthConnectSample> read_samples(Database& db, std::string_view tab
         const int t = q.type(5);
         if (t != SQLITE_INTEGER && t != SQLITE_FLOAT) throw ParseError(db.name(), where, std::string(value), "expected a number");
         s.value = q.real(5);
-        if (!(s.value >= 0 && s.value < 100'000)) {
-            throw ParseError(db.name(), where, std::string(value) + " " + q.text(5), "out of range");
+        // Implausible values are the caller's to skip and count (METRICS.md §8).
+        if (!std::isfinite(s.value)) {
+            throw ParseError(db.name(), where, std::string(value) + " " + q.text(5), "not a finite number");
         }
         s.app = app_of(apps, q.integer(1));
         out.push_back(std::move(s));
     }
     return out;
+}
+
+// The HRV and resting-HR tables, when the export has them, as readings of
+// the writing app's source (METRICS.md §8): an RMSSD record counts for the
+// night whose window holds its time; resting heart rate for the main sleep
+// labelled with its local_date.
+void add_vitals(Database& db, const std::map<std::int64_t, std::string>& apps, const std::string& display_name,
+                ImportBatch& out) {
+    constexpr std::string_view kHrv = "heart_rate_variability_rmssd_record_table";
+    constexpr std::string_view kRhr = "resting_heart_rate_record_table";
+    VitalScreen screen(out, display_name);
+    auto add = [&](const std::vector<HealthConnectSample>& samples, VitalKind kind, std::string_view table) {
+        for (const HealthConnectSample& hc : samples) {
+            VitalReading r;
+            r.kind = kind;
+            r.value = hc.value;
+            r.start = r.end = hc.time;
+            if (kind == VitalKind::RestingHr) {
+                r.basis = VitalBasis::Daily;
+                r.date = hc.local_date != 0 ? boost::gregorian::date(1970, 1, 1) + boost::gregorian::days(hc.local_date)
+                                            : local_date(hc.time, hc.utc_offset_min);
+            } else {
+                r.basis = VitalBasis::Sample;
+            }
+            r.source = out.add_source(Source{"health_connect", hc.app, "", ""});
+            r.line = static_cast<std::uint32_t>(std::clamp<std::int64_t>(hc.row_id, 0, UINT32_MAX));
+            r.origin = "Health Connect " + std::string(table);
+            screen.add(std::move(r));
+        }
+    };
+    if (db.has_table(kHrv))
+        add(read_samples(db, kHrv, "heart_rate_variability_millis", apps), VitalKind::HrvRmssd, kHrv);
+    if (db.has_table(kRhr)) add(read_samples(db, kRhr, "beats_per_minute", apps), VitalKind::RestingHr, kRhr);
+    screen.finish();
 }
 
 }  // namespace

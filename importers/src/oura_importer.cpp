@@ -58,7 +58,7 @@ constexpr std::array<PhaseField, 3> kPhaseFields = {
 class OuraReader {
 public:
     OuraReader(const std::string& file, const ImportOptions& options, ImportBatch& out)
-        : file_(file), out_(out), clock_(options, file, out) {}
+        : file_(file), out_(out), clock_(options, file, out), vitals_(out, file) {}
 
     void read(const Json& doc) {
         Where top{file_, ""};
@@ -83,10 +83,11 @@ public:
         file_index_ = out_.add_file(file_);
         if (single) {
             read_period(doc, 1);
-            return;
+        } else {
+            std::uint32_t index = 0;
+            for (const Json& period : *periods) read_period(period, ++index);
         }
-        std::uint32_t index = 0;
-        for (const Json& period : *periods) read_period(period, ++index);
+        vitals_.finish();
     }
 
 private:
@@ -153,6 +154,7 @@ private:
             source.version = std::string(*version);
         }
         int source_index = out_.add_source(source);
+        add_vitals(period, start_utc, end_utc, source_index, index, where);
 
         std::string_view phases;
         std::string_view phase_key;
@@ -218,6 +220,37 @@ private:
             out_.warnings.push_back({file_, index,
                                      "period " + session + ": " + std::string(phase_key) + " runs " +
                                          std::to_string(beyond) + " epochs past bedtime_end; they were dropped"});
+        }
+    }
+
+    // The sleep document's own nightly values (METRICS.md §8): v2
+    // average_hrv (RMSSD) and lowest_heart_rate, v1 rmssd and hr_lowest.
+    void add_vitals(const Json& period, UtcSeconds start, UtcSeconds end, int source, std::uint32_t index,
+                    const Where& where) {
+        struct Field {
+            VitalKind kind;
+            std::string_view v2, v1;
+        };
+        constexpr Field kFields[] = {{VitalKind::HrvRmssd, "average_hrv", "rmssd"},
+                                     {VitalKind::RestingHr, "lowest_heart_rate", "hr_lowest"}};
+        for (const Field& f : kFields) {
+            std::string_view key = f.v2;
+            std::optional<double> value = json_util::opt_number(period, f.v2, where);
+            if (!value) {
+                key = f.v1;
+                value = json_util::opt_number(period, f.v1, where);
+            }
+            if (!value) continue;
+            VitalReading r;
+            r.kind = f.kind;
+            r.basis = VitalBasis::Nightly;
+            r.value = *value;
+            r.start = start;
+            r.end = end;
+            r.source = source;
+            r.line = index;
+            r.origin = "Oura sleep document " + std::string(key);
+            vitals_.add(std::move(r));
         }
     }
 
@@ -288,6 +321,7 @@ private:
     std::uint32_t file_index_ = 0;
     ClockResolver clock_;
     std::set<char> unknown_phases_;
+    VitalScreen vitals_;
 };
 
 class OuraImporter final : public Importer {

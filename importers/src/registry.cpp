@@ -18,6 +18,7 @@ const Importer& whoop_importer();
 const Importer& sleep_as_android_importer();
 const Importer& health_connect_importer();
 const Importer& garmin_fit_importer();
+const Importer& fitbit_vitals_importer();
 // importer declarations (keep this line: one declaration per importer above it)
 
 const std::vector<const Importer*>& registry() {
@@ -38,6 +39,7 @@ const std::vector<const Importer*>& registry() {
         &sleep_as_android_importer(),
         &health_connect_importer(),
         &garmin_fit_importer(),
+        &fitbit_vitals_importer(),
         // importer list (keep this line: one entry per importer above it)
         &hypnogram_text_importer(),
     };

@@ -22,6 +22,14 @@
 // naming the line and column. WHOOP states light + deep + REM = asleep; a row
 // that breaks this by more than a minute gets a warning, the stage totals are
 // kept as the file states them.
+//
+// `physiological_cycles.csv` (the same export) repeats the cycle and sleep
+// columns without `Nap` and adds `Recovery score %, Resting heart rate
+// (bpm), Heart rate variability (ms), ...` for each cycle's main sleep: it
+// gives the nights' HRV (RMSSD) and resting heart rate, WHOOP's nightly
+// values for the sleep from Sleep onset to Wake onset (METRICS.md §8).
+// Its rows without a sleep or without either value are skipped and counted
+// in one warning; its stage columns are not read again (sleeps.csv has them).
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -35,10 +43,24 @@
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
 #include "sleeparch/time.hpp"
+#include "sleeparch/vitals.hpp"
 
 namespace sleeparch::importers {
 
 namespace {
+
+// physiological_cycles.csv: the columns read, by name.
+constexpr std::string_view kCyclesTimezone = "Cycle timezone";
+constexpr std::string_view kCyclesOnset = "Sleep onset";
+constexpr std::string_view kCyclesWake = "Wake onset";
+constexpr std::string_view kCyclesRhr = "Resting heart rate (bpm)";
+constexpr std::string_view kCyclesHrv = "Heart rate variability (ms)";
+
+bool is_cycles_header(const std::vector<std::string>& header) {
+    for (std::string_view c : {kCyclesTimezone, kCyclesOnset, kCyclesWake, kCyclesRhr, kCyclesHrv})
+        if (!find_column(header, c)) return false;
+    return true;
+}
 
 enum Column : std::size_t {
     kCycleStart,
@@ -131,10 +153,12 @@ public:
     }
     std::string_view recognition() const override {
         return "CSV whose header has Cycle timezone, Sleep onset, Wake onset and Nap (or the "
-               "Spanish Inicio del sueño in the same column order)";
+               "Spanish Inicio del sueño in the same column order); physiological_cycles.csv by its "
+               "Resting heart rate (bpm) and Heart rate variability (ms) columns";
     }
     bool recognises(std::string_view, std::string_view head) const override {
-        return layout_of(header_cells(head)).has_value();
+        const std::vector<std::string> cells = header_cells(head);
+        return layout_of(cells).has_value() || is_cycles_header(cells);
     }
 
     void read(ByteSource& source, const std::string& display_name, const ImportOptions&,
@@ -144,6 +168,10 @@ public:
         CsvReader csv(text, display_name);
         CsvRecord header;
         if (!csv.next(header)) throw ParseError(display_name, 0, "", "empty file");
+        if (!layout_of(header.fields) && is_cycles_header(header.fields)) {
+            read_cycles(csv, header, display_name, out);
+            return;
+        }
         const std::optional<Layout> found = layout_of(header.fields);
         if (!found) {
             throw ParseError(display_name, header.line, "header",
@@ -237,6 +265,80 @@ public:
                                            std::to_string(empty_rows) + " row" +
                                                (empty_rows == 1 ? "" : "s") +
                                                " without a sleep (no onset or wake) skipped"});
+        }
+    }
+
+private:
+    void read_cycles(CsvReader& csv, const CsvRecord& header, const std::string& display_name,
+                     ImportBatch& out) const {
+        const std::size_t columns = header.fields.size();
+        const std::size_t tz_col = *find_column(header.fields, kCyclesTimezone);
+        const std::size_t onset_col = *find_column(header.fields, kCyclesOnset);
+        const std::size_t wake_col = *find_column(header.fields, kCyclesWake);
+        const std::size_t rhr_col = *find_column(header.fields, kCyclesRhr);
+        const std::size_t hrv_col = *find_column(header.fields, kCyclesHrv);
+        Source src;
+        src.format = std::string(id());
+        src.name = "WHOOP";
+        const int source_index = out.add_source(src);
+        VitalScreen screen(out, display_name);
+        std::size_t empty_rows = 0;
+        std::uint32_t first_empty = 0;
+        CsvRecord row;
+        while (csv.next(row)) {
+            if (row.fields.size() != columns) {
+                throw ParseError(display_name, row.line, "row",
+                                 std::to_string(row.fields.size()) + " fields, the header has " +
+                                     std::to_string(columns));
+            }
+            auto cell = [&](std::size_t c) { return trim(row.fields[c]); };
+            auto fail = [&](std::size_t c, const std::string& detail) {
+                return ParseError(display_name, row.line,
+                                  std::string(trim(header.fields[c])) + " " + quote_for_message(row.fields[c]), detail);
+            };
+            // The running cycle and cycles without a recorded sleep or
+            // recovery have empty cells: not an error.
+            if ((cell(onset_col).empty() && cell(wake_col).empty()) ||
+                (cell(rhr_col).empty() && cell(hrv_col).empty())) {
+                if (empty_rows++ == 0) first_empty = row.line;
+                continue;
+            }
+            const auto offset = parse_utc_offset(cell(tz_col));
+            if (!offset) throw fail(tz_col, "expected an offset like UTC-04:00");
+            auto local_time = [&](std::size_t c) -> UtcSeconds {
+                const std::string_view v = cell(c);
+                if (v.empty()) throw fail(c, "missing time");
+                const ParsedTime t = parse_iso_datetime(v);
+                if (!t.ok) throw fail(c, t.error);
+                if (t.has_offset) throw fail(c, "expected a wall-clock time without offset");
+                return t.local - static_cast<UtcSeconds>(*offset) * 60;
+            };
+            const UtcSeconds start = local_time(onset_col);
+            const UtcSeconds end = local_time(wake_col);
+            if (end <= start) throw fail(wake_col, "not after " + std::string(kCyclesOnset));
+            for (auto [col, kind] : {std::pair{hrv_col, VitalKind::HrvRmssd}, std::pair{rhr_col, VitalKind::RestingHr}}) {
+                const std::string_view v = cell(col);
+                if (v.empty()) continue;
+                double value = 0;
+                auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+                if (ec != std::errc() || ptr != v.data() + v.size()) throw fail(col, "expected a number");
+                VitalReading r;
+                r.kind = kind;
+                r.basis = VitalBasis::Nightly;
+                r.value = value;
+                r.start = start;
+                r.end = end;
+                r.source = source_index;
+                r.line = row.line;
+                r.origin = "WHOOP physiological_cycles.csv " + std::string(trim(header.fields[col]));
+                screen.add(std::move(r));
+            }
+        }
+        screen.finish();
+        if (empty_rows > 0) {
+            out.warnings.push_back(Warning{display_name, first_empty,
+                                           std::to_string(empty_rows) + " cycle" + (empty_rows == 1 ? "" : "s") +
+                                               " without a sleep or without HRV and resting heart rate skipped"});
         }
     }
 };

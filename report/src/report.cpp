@@ -550,6 +550,115 @@ figure{margin:1em 0 1.6em}figcaption{font-size:.9em;color:#333;margin-top:.2em}
 footer{margin-top:3em;font-size:.85em;color:#555;border-top:1px solid #ccc;padding-top:.5em}
 )";
 
+// Heart-rate variability and resting heart rate (METRICS.md §8): where the
+// nightly values came from, the before/after rows with their dose-response,
+// and a trend per metric with the periods shaded. Empty when no main sleep
+// carries one (most sleep files have none).
+std::string vitals_section(const std::vector<Night>& nights, const std::vector<NightMetrics>& metrics,
+                           const std::vector<std::size_t>& mains, const std::optional<bg::date>& first,
+                           const std::optional<bg::date>& last, const ComparisonResult* r) {
+    std::vector<const MetricInfo*> carried;
+    for (const MetricInfo& info : scalar_metrics()) {
+        if (!is_vital_metric(info.name)) continue;
+        for (std::size_t i : mains)
+            if (i < metrics.size() && std::isfinite(metrics[i].*(info.member))) {
+                carried.push_back(&info);
+                break;
+            }
+    }
+    if (carried.empty() || !first) return {};
+    std::ostringstream o;
+    o << "<section id=\"vitals\">\n<h2>Heart-rate variability and resting heart rate</h2>\n";
+    o << "<p class=\"note\">The device's nightly HRV and resting heart rate: the vendor's value for the night "
+         "where the file states one, else the mean of the readings inside the night (Apple), else the day's value "
+         "stamped on the wake date. RMSSD and SDNN are different statistics and are never mixed.</p>\n";
+    // Provenance: how many nights took their value which way.
+    o << "<ul class=\"provenance\">\n";
+    for (const MetricInfo* info : carried) {
+        std::map<std::string, std::size_t> ways;
+        for (std::size_t i : mains) {
+            if (i >= nights.size()) continue;
+            for (const std::string& line : nights[i].vitals.provenance) {
+                if (!line.starts_with(std::string(info->name) + ": ")) continue;
+                // "name: how, what (file:line)": the way without the file.
+                std::string way = line.substr(info->name.size() + 2);
+                if (const auto paren = way.rfind(" ("); paren != std::string::npos) way.resize(paren);
+                if (way.starts_with("mean of ")) way = "mean of the readings inside the night" +
+                                                       way.substr(way.find(','));
+                if (way.starts_with("daily value stamped on the wake date "))
+                    way = "daily value of the wake date" + way.substr(way.find(','));
+                ++ways[way];
+            }
+        }
+        o << "<li><code>" << html_escape(info->name) << "</code>: ";
+        bool first_way = true;
+        for (const auto& [way, n] : ways) {
+            o << (first_way ? "" : "; ") << n << " night" << (n == 1 ? "" : "s") << ", " << html_escape(way);
+            first_way = false;
+        }
+        o << "</li>\n";
+    }
+    o << "</ul>\n";
+    if (r) {
+        o << "<table class=\"comparison vitals\">\n<caption>Before (baseline) and after (treatment), diff = after "
+             "\xE2\x88\x92 before; dose-response: slope per 100 mg of the evening's elemental magnesium and of its "
+             "7-day mean, within the treatment period</caption>\n<thead><tr>";
+        for (const char* h : {"metric", "nights (before/after)", "before", "after", "diff", "95 % CI", "p (adj.)",
+                              "verdict", "per 100 mg (95 % CI)", "per 100 mg 7-day mean (95 % CI)"})
+            o << "<th scope=\"col\">" << h << "</th>";
+        o << "</tr></thead>\n<tbody>\n";
+        for (const MetricInfo* info : carried) {
+            const MetricComparison* m = nullptr;
+            for (const auto& c : r->metrics)
+                if (c.metric == info->name) m = &c;
+            o << "<tr id=\"vitals-" << html_escape(info->name) << "\"><th scope=\"row\">" << html_escape(info->name)
+              << " (" << html_escape(unit_text(info->unit)) << ")</th>";
+            if (!m) {
+                o << "<td colspan=\"9\">not compared (not in --metrics)</td></tr>\n";
+                continue;
+            }
+            auto slope = [&](std::string_view predictor) {
+                for (const DoseResponse& dr : m->dose_response)
+                    if (dr.predictor == predictor)
+                        return fmt_number(dr.slope_per_100mg, 2) + " (" + fmt_number(dr.ci_low, 2) + " to " +
+                               fmt_number(dr.ci_high, 2) + ")";
+                return std::string();
+            };
+            const std::string ci =
+                std::isfinite(m->ci_low) ? fmt_number(m->ci_low, 1) + " to " + fmt_number(m->ci_high, 1) : "";
+            o << "<td class=\"num\">" << m->n_baseline << "/" << m->n_treatment << "</td>"
+              << "<td class=\"num\">" << cell(fmt_number(m->mean_baseline, 1)) << "</td>"
+              << "<td class=\"num\">" << cell(fmt_number(m->mean_treatment, 1)) << "</td>"
+              << "<td class=\"num\">" << cell(fmt_number(m->diff, 1)) << "</td>"
+              << "<td class=\"num\">" << cell(ci) << "</td>"
+              << "<td class=\"num\">" << cell(p_text(m->p_holm)) << "</td>"
+              << "<td class=\"verdict\">" << verdict_phrase(*m) << "</td>"
+              << "<td class=\"num\">" << cell(slope("mg_elemental")) << "</td>"
+              << "<td class=\"num\">" << cell(slope("mg_7d_mean")) << "</td></tr>\n";
+        }
+        o << "</tbody>\n</table>\n";
+    }
+    const DayAxis axis(*first, *last, Frame{}.x0(), Frame{}.x1());
+    for (std::size_t k = 0; k < carried.size(); ++k) {
+        const MetricInfo& info = *carried[k];
+        const MetricComparison* mc = nullptr;
+        if (r)
+            for (const auto& c : r->metrics)
+                if (c.metric == info.name) mc = &c;
+        std::vector<Value> values;
+        for (std::size_t i : mains)
+            if (i < metrics.size()) values.push_back({nights[i].label_date, metrics[i].*(info.member), false});
+        o << "<figure>\n<h3 id=\"vitals-trend-" << html_escape(info.name) << "-h\">" << html_escape(readable(info))
+          << " (<code>" << html_escape(info.name) << "</code>, " << html_escape(unit_text(info.unit)) << ")</h3>\n"
+          << trend_svg("vitals-trend-" + std::to_string(k), info, values, axis, r, mc) << "\n"
+          << "<figcaption>Definition: " << html_escape(info.description) << ".";
+        if (!info.caveat.empty()) o << " " << html_escape(info.caveat) << ".";
+        o << "</figcaption>\n</figure>\n";
+    }
+    o << "</section>\n";
+    return o.str();
+}
+
 }  // namespace
 
 // ---- selection ---------------------------------------------------------------
@@ -792,7 +901,7 @@ std::string render_report(const ReportData& d) {
         o << "</p>\n";
         for (std::size_t k = 0; k < names.size(); ++k) {
             const MetricInfo* info = find_metric(names[k]);
-            if (!info) continue;
+            if (!info || is_vital_metric(info->name)) continue;  // charted in their own section
             const MetricComparison* mc = nullptr;
             if (r)
                 for (const auto& m : r->metrics)
@@ -816,6 +925,7 @@ std::string render_report(const ReportData& d) {
         }
     }
     o << "</section>\n";
+    o << vitals_section(nights, d.metrics, mains, first, last, r);
 
     // Hypnograms.
     const auto chosen = hypnogram_selection(d);

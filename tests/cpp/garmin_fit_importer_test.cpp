@@ -167,7 +167,7 @@ TEST(GarminFit, OtherFitFilesAndBadValues) {
     activity[36] = 4;
     activity = with_crc(activity);
     EXPECT_FALSE(imp->recognises("x", activity));
-    EXPECT_EQ(error_of(activity), "sleep.fit:offset 35: file_id type 4: not a sleep file (49)");
+    EXPECT_EQ(error_of(activity), "sleep.fit:offset 35: file_id type 4: not a sleep (49) or HRV (68) file");
     // The first sleep_level's level: the level byte of the message at the
     // offset the decoder reports.
     const auto decoded = importers::decode_fit(f, "x");

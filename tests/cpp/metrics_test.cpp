@@ -325,7 +325,7 @@ TEST(Metrics, CatalogueNamesEveryScalar) {
     EXPECT_NE(find_metric("deep_pct"), nullptr);
     EXPECT_NE(find_metric("sfi_per_h"), nullptr);
     EXPECT_EQ(find_metric("nonsense"), nullptr);
-    EXPECT_EQ(scalar_metrics().size(), 40u);
+    EXPECT_EQ(scalar_metrics().size(), 43u);  // 40 sleep metrics + HRV (RMSSD, SDNN) and resting HR
 }
 
 // Property tests over random hypnograms.

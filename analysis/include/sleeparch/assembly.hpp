@@ -47,4 +47,9 @@ struct AssemblyResult {
 // warnings and stats.copies_dropped.
 AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& options = {});
 
+// HRV and resting heart rate per night (METRICS.md §8): batch.vitals onto
+// the nights, into Night::vitals with one provenance line per value
+// (assemble_nights calls it; vitals.cpp states the matching rule).
+void attach_vitals(const ImportBatch& batch, std::vector<Night>& nights);
+
 }  // namespace sleeparch

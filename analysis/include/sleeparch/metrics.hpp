@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -82,6 +83,12 @@ struct NightMetrics {
     // before any REM, so a night that ends early or is broken by long wake
     // gains a short "cycle"; this count does not.
     double complete_cycles;
+    // HRV and resting heart rate (METRICS.md §8), from Night::vitals: NaN
+    // when no reading applies (also in a value-initialised NightMetrics, so
+    // nights built without them never carry them). RMSSD and SDNN are never merged.
+    double hrv_rmssd_ms = std::numeric_limits<double>::quiet_NaN();
+    double hrv_sdnn_ms = std::numeric_limits<double>::quiet_NaN();
+    double rhr_bpm = std::numeric_limits<double>::quiet_NaN();
     // Clock times as UTC instants (use the night's offset for local time).
     std::optional<UtcSeconds> onset;
     std::optional<UtcSeconds> final_wake;
@@ -122,6 +129,10 @@ std::string_view display_name(const MetricInfo& info);
 // Stage shares mean little below this staged fraction (METRICS.md §2): the
 // comparison and the report's charts leave such nights out of share metrics.
 inline constexpr double kStagedFractionMin = 0.8;
+
+// The HRV and resting-HR metrics (METRICS.md §8): compared by default and
+// shown in the `nights` table only where the nights carry them.
+bool is_vital_metric(std::string_view name);
 
 // The `nights` table's metric columns, in order.
 std::vector<const MetricInfo*> table_metrics();

@@ -44,6 +44,11 @@ void ImportBatch::append(ImportBatch&& other) {
     for (Dose& d : other.doses) doses.push_back(std::move(d));
     for (Warning& w : other.warnings) warnings.push_back(std::move(w));
     for (Warning& w : other.notes) notes.push_back(std::move(w));
+    for (VitalReading& v : other.vitals) {
+        v.source = remap_source(v.source);
+        v.file = remap_file(v.file);
+        vitals.push_back(std::move(v));
+    }
 }
 
 }  // namespace sleeparch

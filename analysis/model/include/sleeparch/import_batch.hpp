@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sleeparch/model.hpp"
+#include "sleeparch/vitals.hpp"
 
 namespace sleeparch {
 
@@ -22,6 +23,9 @@ struct ImportBatch {
     // Facts worth checking but not defects (how an unconfirmed time
     // convention was read, with an example), shown by --verbose.
     std::vector<Warning> notes;
+    // HRV and resting heart-rate readings (METRICS.md §8), attached to
+    // nights by assembly.
+    std::vector<VitalReading> vitals;
 
     // Index of `s`, added if new (sources compare by every field).
     int add_source(const Source& s);

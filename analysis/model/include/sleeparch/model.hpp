@@ -13,6 +13,7 @@
 #include <boost/date_time/gregorian/gregorian_types.hpp>
 
 #include "sleeparch/stage.hpp"
+#include "sleeparch/vitals.hpp"
 
 namespace sleeparch {
 
@@ -177,6 +178,8 @@ struct Night {
     bool summary_only = false;
     StageTotals totals;  // only for summary-only nights
     Provenance provenance;
+    // HRV and resting heart rate with their provenance (METRICS.md §8).
+    NightVitals vitals;
 
     // Throws std::logic_error naming the broken invariant.
     void validate() const;
