@@ -189,6 +189,7 @@ struct ReportOptions {
     CompareOptions compare;
     int hypnograms = 14;   // how many hypnograms to draw (0..1000)
     bool stamp = false;    // print the time of generation (otherwise the page depends only on its inputs)
+    std::string design, design_key;  // a plan (and its key): the page shows the trial instead of before/after
     void validate() const;
 };
 // The self-contained HTML page (report.hpp): with a comparison when `intake`
