@@ -109,3 +109,13 @@ def test_python_plan_and_compare(tmp_path):
     t = trial.table()
     assert t.loc[0, "metric"] == "sol_min"
     assert trial.adherence["planned_magnesium_nights"] == 42
+
+
+def test_python_report_with_design_matches_cli(run, tmp_path):
+    sa = pytest.importorskip("sleeparch")
+    out, _ = make_plan(run, tmp_path)
+    log = tmp_path / "plan-intake.csv"
+    run("report", OURA, "--design", out, "--intake", log, "-o", tmp_path / "cli.html")
+    html = sa.report(sa.load(str(OURA)), str(log), design=str(out))
+    assert html == (tmp_path / "cli.html").read_text()
+    assert 'id="trial"' in html and "trial-dist" in html and "Adherence" in html
