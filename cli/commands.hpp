@@ -35,6 +35,7 @@ void set_report_command(CLI::App& app);
 std::string report_page(const api::Session& session, const ImportFlags& flags, const std::string& intake_path,
                         const api::ReportOptions& options);
 void set_agree_command(CLI::App& app);
+void set_plan_command(CLI::App& app);
 // subcommand declarations (keep this line: one declaration per subcommand above it)
 
 }  // namespace sleeparch::cli

@@ -23,6 +23,7 @@ struct CompareArgs {
     CompareFlags compare;
     Format format = Format::Table;
     std::string output;
+    std::string design, key;  // --design plan.json, --key plan-key.json
 };
 
 std::string wrap(const std::string& text, std::size_t width, const std::string& indent = "") {
@@ -266,8 +267,32 @@ void set_compare_command(CLI::App& app) {
     sub->add_option("-f,--format", args->format, "table, csv or json")
         ->transform(CLI::CheckedTransformer(format_names(), CLI::ignore_case));
     sub->add_option("-o,--output", args->output, "Write to this file (written whole, then renamed)");
+    sub->add_option("--design", args->design,
+                    "A plan from `sleeparch plan`: analyse the randomised trial (METRICS.md §7) instead of before/after");
+    sub->add_option("--key", args->key, "The key of a blinded plan (PLAN-key.json)");
     sub->callback([args]() {
         const CompareFlags& f = args->compare;
+        if (!args->design.empty()) {
+            TrialOptions topt;
+            topt.metrics = f.metrics;
+            topt.primary = f.primary;
+            topt.compare_source = f.source;
+            topt.seed = f.seed;
+            topt.validate();
+            const TrialPlan design = api::read_plan(args->design, args->key);
+            const api::Session session = load_nights(args->import);
+            std::optional<api::Intake> intake;
+            if (!f.intake.empty()) intake = load_intake(f.intake, args->import);
+            TrialResult r;
+            try {
+                r = api::compare_design(session, intake ? &*intake : nullptr, design, topt);
+            } catch (const UsageError& e) {
+                // The export and the plan do not meet: bad input, not a usage error.
+                throw ParseError(args->design, static_cast<std::uint64_t>(0), "periods", e.what());
+            }
+            write_output(args->output, render_trial(r, args->format));
+            return;
+        }
         if (f.intake.empty() && (f.baseline.empty() || f.treatment.empty()))
             throw UsageError("compare needs --intake LOG, or both --baseline and --treatment");
         const CompareOptions opt = compare_options(f, "compare");

@@ -11,6 +11,7 @@
 #include "nights_view.hpp"
 #include "output.hpp"
 #include "sleeparch/comparison.hpp"
+#include "sleeparch/trial.hpp"
 
 namespace sleeparch::cli {
 
@@ -62,5 +63,8 @@ struct IntakeColumns {
 };
 IntakeColumns intake_columns(const std::vector<NightRow>& rows, const api::Session& session,
                              const std::string& intake_path, const ImportFlags& flags);
+
+// `compare --design`: table, CSV (one row per metric) or JSON (trial_json).
+std::string render_trial(const TrialResult& result, Format format);
 
 }  // namespace sleeparch::cli

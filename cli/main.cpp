@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     sleeparch::cli::set_serum_command(app);
     sleeparch::cli::set_report_command(app);
     sleeparch::cli::set_agree_command(app);
+    sleeparch::cli::set_plan_command(app);
     // subcommand registrations (keep this line: one call per subcommand above it)
     try {
         app.parse(argc, argv);

@@ -45,6 +45,8 @@ void set_report_command(CLI::App& app) {
                     "How many hypnograms to draw (default 14: the last 7 nights of baseline and of treatment, "
                     "or the last 14 nights without periods; 0: none)")
         ;
+    sub->add_option("--design", args->report.design, "A plan from `sleeparch plan`: show the randomised trial");
+    sub->add_option("--key", args->report.design_key, "The key of a blinded plan");
     sub->add_flag("--stamp", args->report.stamp, "Print the time of generation on the page (otherwise the page depends only on its inputs)");
     sub->add_option("-o,--output", args->output,
                     "The HTML file to write (default sleeparch-report.html; \"-\" for stdout); written whole, "

@@ -260,7 +260,21 @@ std::string report(const Session& session, const Intake* intake, const ReportOpt
         serum = intake->log.serum;
         d.mg_by_date = link_nights(session.nights, d.metrics, doses).mg_by_date;
     }
-    if (intake || periods_given) {
+    if (!options.design.empty()) {
+        // A randomised trial: the before/after periods do not apply.
+        const TrialPlan plan = read_plan(options.design, options.design_key);
+        TrialOptions topt;
+        topt.metrics = options.compare.metrics;
+        topt.primary = options.compare.primary;
+        topt.compare_source = options.compare.compare_source;
+        topt.seed = options.compare.seed;
+        try {
+            d.trial = compare_design(session, intake, plan, topt);
+        } catch (const UsageError& e) {
+            throw ParseError(options.design, static_cast<std::uint64_t>(0), "periods", e.what());
+        }
+        d.no_comparison = "No before/after comparison: the nights come from a randomised trial, analysed above.";
+    } else if (intake || periods_given) {
         try {
             d.comparison = compare_periods(session.nights, d.metrics, doses, options.compare, serum, ratings);
         } catch (const UsageError& e) {

@@ -19,6 +19,7 @@ from .comparison import Comparison, compare, serum
 from .intake import Intake, link, read_intake
 from .nights import NIGHT_FIELDS, STAGES, Night, NightSet, formats, load, metric_info
 from .report import report
+from .trial import Plan, TrialComparison, plan
 
 __version__ = "0.1.0"
 
@@ -48,5 +49,8 @@ __all__ = [
     "read_intake",
     "report",
     "serum",
+    "Plan",
+    "TrialComparison",
+    "plan",
 ]
 

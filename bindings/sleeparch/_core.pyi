@@ -77,7 +77,31 @@ def report(
     threads: int = 0,
     hypnograms: int = 14,
     stamp: bool = False,
+    design: str = "",
+    key: str = "",
 ) -> tuple[str, list[str]]: ...
+default_plan_seed: int
+def plan(
+    start: str,
+    weeks: int = 14,
+    washout: int = 3,
+    seed: int = 20270101,
+    blind: bool = False,
+    dose_mg: float = 300.0,
+    effect: float = -10.0,
+    simulations: int = 400,
+    history: Optional[Loaded] = None,
+) -> dict: ...
+def compare_design(
+    loaded: Loaded,
+    intake: Optional[IntakeLog],
+    design: str,
+    key: str = "",
+    metrics: list[str] = ...,
+    primary: str = "sol_min",
+    source: str = "",
+    seed: int = 20240301,
+) -> dict: ...
 def agree(
     pairs: list[tuple[str, str, str]] = ...,
     pairs_csv: str = "",

@@ -46,8 +46,14 @@ def compare(
     source=None,
     all_sources=False,
     threads=0,
+    design=None,
+    key=None,
 ):
     """Did sleep change after starting magnesium? As ``sleeparch compare``.
+
+    With ``design="plan.json"`` (a plan from ``sa.plan``/``sleeparch plan``; ``key``: the key
+    of a blinded plan) the randomised trial is analysed instead (METRICS.md section 7) and a
+    ``TrialComparison`` is returned, as ``sleeparch compare --design``.
 
     Periods come from the intake log unless both ``baseline`` and ``treatment`` are given
     (``"2025-01-06..2025-02-28"`` or a ``(first, last)`` pair). ``washout``: nights from the
@@ -62,6 +68,11 @@ def compare(
 
     The result describes an association; it never says magnesium caused a change.
     """
+    if design is not None:
+        from .trial import compare_design
+
+        return compare_design(nights, intake, design, key=key, metrics=metrics, primary=primary, source=source,
+                              seed=seed)
     log = _intake_for(nights, intake)._log if intake is not None else None
     result = _core.compare(
         nights._loaded,

@@ -25,6 +25,8 @@ def report(
     threads=0,
     hypnograms=None,
     stamp=False,
+    design=None,
+    key=None,
 ) -> str:
     """The HTML page of ``sleeparch report`` for these nights: the same bytes for the same
     inputs, options and seed (inline CSS and SVG, no script, nothing fetched).
@@ -33,7 +35,8 @@ def report(
     the page shows the nights only. The comparison options are those of
     :func:`sleeparch.compare` (None: the library's defaults); ``hypnograms``: how many to
     draw (default 14); ``stamp``: print the time of generation. ``path``: also write the
-    page there (written whole, then renamed).
+    page there (written whole, then renamed). ``design``: a plan.json (``key``: its key when
+    blinded): the page shows the randomised trial (``sleeparch report --design``).
 
         html = sa.report(nights, "data/intake.csv", "report.html")
     """
@@ -47,6 +50,8 @@ def report(
         "all_sources": bool(all_sources),
         "threads": int(threads),
         "stamp": bool(stamp),
+        "design": os.fspath(design) if design is not None else "",
+        "key": os.fspath(key) if key is not None else "",
     }
     for name, value in (("washout", washout), ("seed", seed), ("resamples", resamples), ("hypnograms", hypnograms)):
         if value is not None:

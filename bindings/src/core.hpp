@@ -36,5 +36,6 @@ void register_intake(py::module_& m);
 void register_comparison(py::module_& m);
 void register_report(py::module_& m);
 void register_agree(py::module_& m);
+void register_trial(py::module_& m);
 
 }  // namespace sleeparch::python

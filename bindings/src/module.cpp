@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
     sleeparch::python::register_comparison(m);
     sleeparch::python::register_report(m);
     sleeparch::python::register_agree(m);
+    sleeparch::python::register_trial(m);
 }

@@ -12,12 +12,14 @@ py::tuple report(const Loaded& d, const std::shared_ptr<Intake>& intake, const s
                  const std::string& treatment, const std::string& post, int washout,
                  const std::vector<std::string>& metrics, std::uint64_t seed, std::size_t resamples,
                  const std::string& primary, const std::string& source, bool all_sources, unsigned threads,
-                 int hypnograms, bool stamp) {
+                 int hypnograms, bool stamp, const std::string& design, const std::string& design_key) {
     api::ReportOptions opt;
     opt.compare = compare_options(baseline, treatment, post, washout, metrics, seed, resamples, primary, source,
                                   all_sources, threads);
     opt.hypnograms = hypnograms;
     opt.stamp = stamp;
+    opt.design = design;
+    opt.design_key = design_key;
     std::vector<std::string> notes;
     std::string html;
     {
@@ -36,6 +38,7 @@ void register_report(py::module_& m) {
           py::arg("resamples") = CompareOptions{}.resamples, py::arg("primary") = CompareOptions{}.primary,
           py::arg("source") = "", py::arg("all_sources") = false, py::arg("threads") = 0u,
           py::arg("hypnograms") = api::ReportOptions{}.hypnograms, py::arg("stamp") = false,
+          py::arg("design") = "", py::arg("key") = "",
           "The self-contained HTML report and the library's notes (the GIL is released while it renders)");
 }
 

@@ -764,6 +764,7 @@ std::string render_report(const ReportData& d) {
     }
     o << "</header>\n<main>\n";
 
+    if (d.trial) o << render_trial_section(*d.trial);
     // The comparison.
     o << "<section id=\"comparison\">\n<h2>Before and after</h2>\n";
     if (!r) {

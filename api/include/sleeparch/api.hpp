@@ -189,6 +189,7 @@ struct ReportOptions {
     CompareOptions compare;
     int hypnograms = 14;   // how many hypnograms to draw (0..1000)
     bool stamp = false;    // print the time of generation (otherwise the page depends only on its inputs)
+    std::string design, design_key;  // a plan (and its key): the page shows the trial instead of before/after
     void validate() const;
 };
 // The self-contained HTML page (report.hpp): with a comparison when `intake`
@@ -279,5 +280,43 @@ AgreeResult agree(const std::vector<AgreeInput>& inputs, const AgreeOptions& opt
 
 // The self-contained HTML agreement page (report::render_agreement).
 std::string agreement_page(const AgreeResult& result);
+
+}  // namespace sleeparch::api
+
+// ---- plan: the randomised self-trial (METRICS.md §7) ----------------------------
+
+#include "sleeparch/trial.hpp"
+
+namespace sleeparch::api {
+
+struct PlanRequest {
+    PlanOptions plan;
+    PowerOptions power;
+    double dose_mg = 300;  // the intake template's planned elemental dose (1..2000)
+    void validate() const;
+};
+
+// What `plan` writes: plan.json (the person's copy), the key of a blinded
+// plan, the calendar and the intake-log template, and the power table when
+// a history was given.
+struct PlanFiles {
+    TrialPlan plan;
+    std::string plan_json, key_json;  // key_json empty unless blinded
+    std::string ics;                  // iCalendar (RFC 5545): an event at each switch
+    std::string intake_template;      // CSV in the intake-log columns, one row per planned evening
+    std::vector<PowerRow> power;      // empty without a history
+    std::string power_source;         // the history's source used
+    std::size_t history_nights = 0;
+};
+// `history` may be null. Throws UsageError.
+PlanFiles plan(const PlanRequest& request, const Session* history);
+
+// Reads plan.json (and the key file of a blinded plan; may be empty).
+// Throws IoError, ParseError (file and field).
+TrialPlan read_plan(const std::string& path, const std::string& key_path = {});
+
+// `compare --design`: METRICS.md §7 over the session's nights.
+TrialResult compare_design(const Session& session, const Intake* intake, const TrialPlan& design,
+                           const TrialOptions& options);
 
 }  // namespace sleeparch::api

@@ -18,6 +18,7 @@
 #include <boost/date_time/gregorian/gregorian_types.hpp>
 
 #include "sleeparch/comparison.hpp"
+#include "sleeparch/trial.hpp"
 #include "sleeparch/intake.hpp"
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/model.hpp"
@@ -95,7 +96,12 @@ struct ReportData {
     std::vector<SerumResult> serum;       // serum results of the log (shown without a comparison)
     int hypnograms = 14;                  // how many hypnograms to draw
     double staged_fraction_min = kStagedFractionMin;  // share charts: nights below are drawn hollow
+    std::optional<TrialResult> trial;     // `report --design`: the randomised trial (METRICS.md §7)
 };
+
+// The randomised-trial section (trial_section.cpp): the plan shaded by
+// assignment, the randomisation distribution with the observed effect, adherence.
+std::string render_trial_section(const TrialResult& result);
 
 // The main sleeps drawn as hypnograms (indices into *nights, in date
 // order): with periods, the last ceil(n/2) of baseline and the last of

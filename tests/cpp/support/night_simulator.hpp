@@ -49,6 +49,11 @@ struct SimConfig {
     DeviceScenario devices = DeviceScenario::OneDevice;
     double mixing_share_baseline = 0.2, mixing_share_treatment = 0.6;  // 5-min device's share
     std::uint64_t seed = 1;
+    // Randomised trials (METRICS.md §7): when not empty, the effect applies
+    // on the nights marked here instead of after the washout, and no doses
+    // are made; a sinusoidal seasonal SOL drift (period 365 nights).
+    std::vector<bool> effect_nights;
+    double sol_season_amplitude_min = 0, sol_season_phase = 0;
 };
 
 struct SimSeries {
@@ -131,10 +136,13 @@ inline SimSeries simulate_series(const SimConfig& c) {
     for (std::size_t i = 0; i < total; ++i) {
         if (i > 0)
             for (double& v : z) v = c.phi * v + innov * sim_normal(g);
-        const bool treated = i >= c.baseline_nights + washout;
-        const bool dosed = i >= c.baseline_nights;
+        const bool masked = !c.effect_nights.empty();
+        const bool treated = masked ? (i < c.effect_nights.size() && c.effect_nights[i]) : i >= c.baseline_nights + washout;
+        const bool dosed = !masked && i >= c.baseline_nights;
         double sol = 22.0 + 9.0 * z[0] + c.sol_drift_per_night * static_cast<double>(i) +
-                     (treated ? c.sol_effect_min : 0.0);
+                     (treated ? c.sol_effect_min : 0.0) +
+                     c.sol_season_amplitude_min *
+                         std::sin(2.0 * std::numbers::pi * static_cast<double>(i) / 365.0 + c.sol_season_phase);
         sol = std::max(sol, 1.0);
         const double tib = 470.0 + 35.0 * z[1];
         const std::vector<Stage> truth = sim_hypnogram(sol, tib, z[2], z[3], g);
