@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,25 @@ struct Source {
     // "name (format)" or just format when there is no name.
     std::string label() const;
     bool operator==(const Source&) const = default;
+};
+
+// The totals and scores a file itself states for a session (Oura's
+// total_sleep_duration, Fitbit's minutesAsleep, Garmin's sleep score), under
+// our metric names, kept beside the figures we compute from the hypnogram.
+// They differ from ours for reasons of their own (finer or coarser grids
+// than the stages the file gives, vendor definitions of latency and awake
+// time, Fitbit's truncation to whole minutes). NaN: the file does not state it.
+struct VendorFigures {
+    static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+    double tst_min = kNone;
+    double deep_min = kNone;
+    double light_min = kNone;
+    double rem_min = kNone;
+    double wake_min = kNone;   // awake time as the vendor counts it
+    double sol_min = kNone;    // sleep-onset latency as the vendor counts it
+    double se_pct = kNone;     // sleep efficiency, percent
+    double score = kNone;      // the vendor's overall sleep score
+    bool any() const;
 };
 
 // What a record says about its interval.
@@ -84,6 +104,15 @@ struct Record {
     // calendarDate); not-a-date: the local date of the session's end
     // (METRICS.md §1.5).
     boost::gregorian::date label_date;
+    // What the format states for the record's session: an index into
+    // ImportBatch::figures, -1 for none. Importers set it on the session's
+    // records (at least one); assembly gives the night the first it finds.
+    std::int32_t figures = -1;
+    // The file states no offset and none was given (--tz), so the time
+    // was read as UTC (the resolver's last step): copies of one night from
+    // this file and from one that states its offsets are matched on local
+    // clock time (Fitbit's legacy JSON beside a Takeout's CSVs).
+    bool offset_assumed = false;
 };
 
 // A night with totals only (Garmin account export, Withings sleep.csv):
@@ -103,6 +132,8 @@ struct SummaryRecord {
     std::uint32_t line = 0;
     std::string id;
     boost::gregorian::date label_date;  // as Record::label_date
+    VendorFigures vendor;               // as the file states them
+    bool offset_assumed = false;        // as Record::offset_assumed
 };
 
 enum class DoseForm : std::uint8_t {
@@ -177,6 +208,7 @@ struct Night {
     bool summary_only = false;
     StageTotals totals;  // only for summary-only nights
     Provenance provenance;
+    VendorFigures vendor;  // the file's own totals and scores for this night
 
     // Throws std::logic_error naming the broken invariant.
     void validate() const;
