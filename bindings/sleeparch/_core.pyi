@@ -162,4 +162,12 @@ class NightRow(TypedDict):
     notes: list[str]  # why a metric is undefined where the night alone does not say it
     transitions: Optional[list[list[int]]]  # 6x6 counts of consecutive 30-s epochs (Wake, Light, Deep, REM, Asleep, Unscored); null for summary-only
     cycles: Optional[list[dict[str, Any]]]  # NREM-REM cycles as nrem_cycles counts them: start, end, nrem_min, rem_min, complete; null when undefined
+    vendor_tst_min: float  # total sleep time as the file states it, minutes
+    vendor_deep_min: float  # deep sleep as the file states it, minutes
+    vendor_light_min: float  # light sleep as the file states it, minutes
+    vendor_rem_min: float  # REM sleep as the file states it, minutes
+    vendor_wake_min: float  # awake time as the file states it, minutes
+    vendor_sol_min: float  # sleep-onset latency as the file states it, minutes
+    vendor_se_pct: float  # sleep efficiency as the file states it, percent
+    vendor_score: float  # the vendor's overall sleep score
 # END NIGHT ROW

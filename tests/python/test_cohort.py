@@ -50,8 +50,8 @@ def same_as_cli(sa, got, want):
     for col in want.columns:
         kind = kinds.get(col, "text")
         if kind == "number":
-            a = pd.to_numeric(want[col].replace("", np.nan))
-            assert np.allclose(got[col].to_numpy(dtype=float), a.to_numpy(dtype=float), equal_nan=True, atol=1e-4), col
+            a = np.array([float(v) if v != "" else np.nan for v in want[col]])
+            assert np.allclose(got[col].to_numpy(dtype=float), a, equal_nan=True, atol=1e-4), col
         elif kind == "instant":
             assert [("" if pd.isna(v) else v.isoformat()) for v in got[col]] == list(want[col]), col
         elif kind == "flag":
