@@ -211,12 +211,20 @@ void resolve(const ImportBatch& batch, Session& s, AssemblyResult& result) {
     n.source = s.source >= 0 && static_cast<std::size_t>(s.source) < batch.sources.size()
                    ? batch.sources[s.source]
                    : Source{};
+    // Each id (or place) once per night: a session's records mostly share
+    // one (a Fitbit logId, a Health Connect session row), and a string per
+    // record was most of assembly's memory on big exports.
     std::set<std::uint32_t> files;
+    std::set<std::string_view> ids;
+    std::set<std::pair<std::uint32_t, std::uint32_t>> places;
     for (std::size_t i : idx) {
         const Record& r = batch.records[i];
         files.insert(r.file);
-        if (!r.id.empty()) n.provenance.record_ids.push_back(r.id);
-        else if (r.line) n.provenance.record_ids.push_back(place(batch, r));
+        if (!r.id.empty()) {
+            if (ids.insert(r.id).second) n.provenance.record_ids.push_back(r.id);
+        } else if (r.line && places.insert({r.file, r.line}).second) {
+            n.provenance.record_ids.push_back(place(batch, r));
+        }
     }
     for (std::uint32_t f : files)
         if (f < batch.files.size()) n.provenance.files.push_back(batch.files[f]);
@@ -380,16 +388,27 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
     AssemblyResult result;
     const UtcSeconds gap = static_cast<UtcSeconds>(options.session_gap_min) * 60;
 
+    // Records by source key: the keys once per source, the indices counted
+    // first and reserved, so big exports hold one exact-size list per key.
+    std::vector<std::string> source_keys;
+    source_keys.reserve(batch.sources.size() + 1);
+    for (const Source& src : batch.sources) source_keys.push_back(src.key());
+    source_keys.emplace_back("?");
+    auto key_index = [&](int source) {
+        return source >= 0 && static_cast<std::size_t>(source) < batch.sources.size() ? static_cast<std::size_t>(source)
+                                                                                       : batch.sources.size();
+    };
+    std::vector<std::size_t> per_source(source_keys.size(), 0);
+    for (const Record& r : batch.records) ++per_source[key_index(r.source)];
     std::map<std::string, std::vector<std::size_t>> by_key;
-    for (std::size_t i = 0; i < batch.records.size(); ++i) {
-        const Record& r = batch.records[i];
-        const std::string key = r.source >= 0 && static_cast<std::size_t>(r.source) < batch.sources.size()
-                                    ? batch.sources[r.source].key()
-                                    : std::string("?");
-        by_key[key].push_back(i);
-    }
+    for (std::size_t k = 0; k < source_keys.size(); ++k)
+        if (per_source[k] > 0) by_key[source_keys[k]].reserve(by_key[source_keys[k]].size() + per_source[k]);
+    for (std::size_t i = 0; i < batch.records.size(); ++i) by_key[source_keys[key_index(batch.records[i].source)]].push_back(i);
     std::vector<Session> sessions;
-    for (auto& [key, idx] : by_key) find_sessions(batch, key, idx, gap, sessions);
+    for (auto& [key, idx] : by_key) {
+        find_sessions(batch, key, idx, gap, sessions);
+        std::vector<std::size_t>().swap(idx);  // its sessions hold the indices now
+    }
     for (Session& s : sessions) resolve(batch, s, result);
     for (std::size_t i = 0; i < batch.summaries.size(); ++i) {
         Session s;

@@ -70,7 +70,8 @@ enum class RecordKind : std::uint8_t {
 // longest-TST rule (METRICS.md §1.7).
 enum class SleepKind : std::uint8_t { Unstated, Main, Nap };
 
-// One interval from one source, as an importer emits it.
+// One interval from one source, as an importer emits it. Exports hold
+// millions: the fields are ordered to leave no padding.
 struct Record {
     UtcSeconds start = 0;
     UtcSeconds end = 0;
@@ -78,6 +79,10 @@ struct Record {
     Stage stage = Stage::Unscored;
     std::int32_t utc_offset_min = 0;  // offset in force at `start`
     int source = 0;                   // index into ImportBatch::sources
+    // What the format states for the record's session: an index into
+    // ImportBatch::figures, -1 for none. Importers set it on the session's
+    // records (at least one); assembly gives the night the first it finds.
+    std::int32_t figures = -1;
     // A session the format states (Fitbit logId, Oura period id, Garmin
     // night, Samsung sleep_id, one plain hypnogram file). Empty: sessions are
     // found by gaps (METRICS.md §1.3).
@@ -88,6 +93,11 @@ struct Record {
     std::uint8_t layer = 0;
     // Main sleep or nap as the format states it for the record's session.
     SleepKind sleep_kind = SleepKind::Unstated;
+    // The file states no offset and none was given (--tz), so the time
+    // was read as UTC (the resolver's last step): copies of one night from
+    // this file and from one that states its offsets are matched on local
+    // clock time (Fitbit's legacy JSON beside a Takeout's CSVs).
+    bool offset_assumed = false;
     // Creation time when the format gives it (UTC seconds; 0 = unknown).
     // Two different specific stages over the same time: the later wins.
     UtcSeconds created = 0;
@@ -97,22 +107,13 @@ struct Record {
     std::string id;          // the record's own id if it has one
     // Native epoch length in seconds (0 = unknown / event-based).
     std::int32_t epoch_s = 0;
-    // IANA time zone the format states for the record (Apple HKTimeZone
-    // metadata), empty when it states none.
-    std::string tz_name;
     // The night's label date when the format states it (Garmin
     // calendarDate); not-a-date: the local date of the session's end
     // (METRICS.md §1.5).
     boost::gregorian::date label_date;
-    // What the format states for the record's session: an index into
-    // ImportBatch::figures, -1 for none. Importers set it on the session's
-    // records (at least one); assembly gives the night the first it finds.
-    std::int32_t figures = -1;
-    // The file states no offset and none was given (--tz), so the time
-    // was read as UTC (the resolver's last step): copies of one night from
-    // this file and from one that states its offsets are matched on local
-    // clock time (Fitbit's legacy JSON beside a Takeout's CSVs).
-    bool offset_assumed = false;
+    // IANA time zone the format states for the record (Apple HKTimeZone
+    // metadata), empty when it states none.
+    std::string tz_name;
 };
 
 // A night with totals only (Garmin account export, Withings sleep.csv):
