@@ -13,8 +13,9 @@ data/writers/health_connect.py. Then, in this one script:
    quick_check, query, records in UTC), best of --repeat, in a process of its
    own, and its peak RSS in a fresh process importing once; then again with
    night assembly;
-3. prints both, the ratio, and whether the targets hold (import < 1 s and
-   < 64 MB peak RSS); exit 1 when they do not.
+3. prints both, the ratio, and whether the targets hold (import, and import
+   with assembly, < 1 s and < 64 MB peak RSS, each measured in a fresh
+   process); exit 1 when they do not.
 
 Run from the project root after a Release build:
     bash .ci/build release
@@ -100,6 +101,7 @@ def main() -> int:
     # Peak RSS of one import in a fresh process (repeats in one process add
     # allocator fragmentation, not the import's own need).
     rss_mb = run(1, "--no-assembly")["max_rss_kb"] / 1024
+    full_rss_mb = run(1)["max_rss_kb"] / 1024
 
     print(f"export: {zip_path} ({zip_path.stat().st_size / 1e6:.1f} MB zipped, {stage_rows} stage rows, "
           f"{args.years} years x {args.apps} apps)")
@@ -107,10 +109,14 @@ def main() -> int:
     print(f"sleeparch import:               {imp['import_s'] * 1000:8.1f} ms  ({imp['records']} records, "
           f"{imp['sources']} sources), peak RSS {rss_mb:.1f} MB")
     print(f"sleeparch import + assembly:    {full['import_assemble_s'] * 1000:8.1f} ms  ({full['nights']} nights), "
-          f"peak RSS {full['max_rss_kb'] / 1024:.1f} MB")
+          f"peak RSS {full_rss_mb:.1f} MB")
     print(f"ratio python / import:          {py_s / imp['import_s']:.2f}x")
-    ok = imp["import_s"] < TARGET_S and rss_mb < TARGET_RSS_MB
-    print(f"target import < {TARGET_S:.0f} s and < {TARGET_RSS_MB:.0f} MB peak RSS: {'met' if ok else 'NOT met'}")
+    # The targets hold for the import and for import + assembly (what
+    # `sleeparch nights` does).
+    ok = (imp["import_s"] < TARGET_S and rss_mb < TARGET_RSS_MB and full["import_assemble_s"] < TARGET_S
+          and full_rss_mb < TARGET_RSS_MB)
+    print(f"target import (and import + assembly) < {TARGET_S:.0f} s and < {TARGET_RSS_MB:.0f} MB peak RSS: "
+          f"{'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 

@@ -34,6 +34,7 @@ struct Session {
     Night night;
     double tst_min = 0, staged_min = 0;
     SleepKind stated = SleepKind::Unstated;  // main/nap flag from the format
+    bool offset_assumed = false;             // its times were read as UTC for want of an offset
     bool has_sleep = false;
     bool dropped = false;
 };
@@ -109,6 +110,16 @@ void resolve(const ImportBatch& batch, Session& s, AssemblyResult& result) {
         if (k == SleepKind::Main) s.stated = SleepKind::Main;
         else if (k == SleepKind::Nap && s.stated == SleepKind::Unstated) s.stated = SleepKind::Nap;
     }
+    // The file's own figures for the session: those of the first record
+    // (by time) that carries them, duplicates included.
+    for (std::size_t i : idx) {
+        const std::int32_t f = batch.records[i].figures;
+        if (f >= 0 && static_cast<std::size_t>(f) < batch.figures.size()) {
+            s.night.vendor = batch.figures[f];
+            break;
+        }
+    }
+    for (std::size_t i : idx) s.offset_assumed = s.offset_assumed || batch.records[i].offset_assumed;
     // Exact duplicates (same interval, kind, stage and layer) are dropped.
     std::vector<std::size_t> kept;
     kept.reserve(idx.size());
@@ -200,12 +211,20 @@ void resolve(const ImportBatch& batch, Session& s, AssemblyResult& result) {
     n.source = s.source >= 0 && static_cast<std::size_t>(s.source) < batch.sources.size()
                    ? batch.sources[s.source]
                    : Source{};
+    // Each id (or place) once per night: a session's records mostly share
+    // one (a Fitbit logId, a Health Connect session row), and a string per
+    // record was most of assembly's memory on big exports.
     std::set<std::uint32_t> files;
+    std::set<std::string_view> ids;
+    std::set<std::pair<std::uint32_t, std::uint32_t>> places;
     for (std::size_t i : idx) {
         const Record& r = batch.records[i];
         files.insert(r.file);
-        if (!r.id.empty()) n.provenance.record_ids.push_back(r.id);
-        else if (r.line) n.provenance.record_ids.push_back(place(batch, r));
+        if (!r.id.empty()) {
+            if (ids.insert(r.id).second) n.provenance.record_ids.push_back(r.id);
+        } else if (r.line && places.insert({r.file, r.line}).second) {
+            n.provenance.record_ids.push_back(place(batch, r));
+        }
     }
     for (std::uint32_t f : files)
         if (f < batch.files.size()) n.provenance.files.push_back(batch.files[f]);
@@ -226,6 +245,8 @@ void from_summary(const ImportBatch& batch, std::size_t i, Session& s) {
     Night& n = s.night;
     n.summary_only = true;
     n.totals = r.totals;
+    n.vendor = r.vendor;
+    s.offset_assumed = r.offset_assumed;
     n.window_start = r.start;
     n.window_end = r.end;
     n.utc_offset_min = r.utc_offset_min;
@@ -289,7 +310,10 @@ const std::string& version_of(const ImportBatch& batch, const Session& s) {
 // is kept whole, never a mix: the newest algorithm version, then a
 // hypnogram over totals only, then the longest sleep, then the earliest
 // start. A main/nap flag stated only
-// by a dropped copy (Fitbit's JSON) passes to the kept one.
+// by a dropped copy (Fitbit's JSON) passes to the kept one. A copy read as
+// UTC because its file states no offset (Fitbit's JSON without --tz) is
+// matched against one whose file states it on local clock time, so the
+// copy kept has the stated instants.
 void drop_copies(const ImportBatch& batch, std::vector<Session*>& live, AssemblyResult& result) {
     std::map<std::string, std::vector<Session*>> by_key;
     for (Session* s : live) by_key[s->key].push_back(s);
@@ -306,23 +330,34 @@ void drop_copies(const ImportBatch& batch, std::vector<Session*>& live, Assembly
         UtcSeconds longest = 0;
         std::size_t dropped = 0;
         const Session* first_dropped = nullptr;
+        // A copy whose file states no offset (read as UTC) is compared on
+        // local clock time: its "UTC" times are the local ones.
+        constexpr UtcSeconds kMaxShift = 18 * 3600;
+        auto local = [](const Session& x, UtcSeconds t) {
+            return x.offset_assumed ? t : t + static_cast<UtcSeconds>(x.night.utc_offset_min) * 60;
+        };
         for (Session* s : group) {
-            const UtcSeconds s0 = s->night.window_start, s1 = s->night.window_end;
             Session* copy_of = nullptr;
-            for (auto it = kept.lower_bound(s0 - longest); it != kept.end() && it->first < s1; ++it) {
-                const Night& k = it->second->night;
-                if (k.source.format == s->night.source.format &&
-                    version_of(batch, *it->second) == version_of(batch, *s))
+            for (auto it = kept.lower_bound(s->night.window_start - longest - kMaxShift);
+                 it != kept.end() && it->first < s->night.window_end + kMaxShift; ++it) {
+                const Session& ks = *it->second;
+                const Night& k = ks.night;
+                if (k.source.format == s->night.source.format && version_of(batch, ks) == version_of(batch, *s))
                     continue;
-                const UtcSeconds overlap = std::min(s1, k.window_end) - std::max(s0, k.window_start);
-                if (overlap > 0 && 2 * overlap >= std::min(s1 - s0, k.window_end - k.window_start)) {
+                const bool on_clock = ks.offset_assumed != s->offset_assumed;
+                const UtcSeconds s0 = on_clock ? local(*s, s->night.window_start) : s->night.window_start;
+                const UtcSeconds s1 = on_clock ? local(*s, s->night.window_end) : s->night.window_end;
+                const UtcSeconds k0 = on_clock ? local(ks, k.window_start) : k.window_start;
+                const UtcSeconds k1 = on_clock ? local(ks, k.window_end) : k.window_end;
+                const UtcSeconds overlap = std::min(s1, k1) - std::max(s0, k0);
+                if (overlap > 0 && 2 * overlap >= std::min(s1 - s0, k1 - k0)) {
                     copy_of = it->second;
                     break;
                 }
             }
             if (copy_of == nullptr) {
-                kept.emplace(s0, s);
-                longest = std::max(longest, s1 - s0);
+                kept.emplace(s->night.window_start, s);
+                longest = std::max(longest, s->night.window_end - s->night.window_start);
                 continue;
             }
             s->dropped = true;
@@ -353,16 +388,27 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
     AssemblyResult result;
     const UtcSeconds gap = static_cast<UtcSeconds>(options.session_gap_min) * 60;
 
+    // Records by source key: the keys once per source, the indices counted
+    // first and reserved, so big exports hold one exact-size list per key.
+    std::vector<std::string> source_keys;
+    source_keys.reserve(batch.sources.size() + 1);
+    for (const Source& src : batch.sources) source_keys.push_back(src.key());
+    source_keys.emplace_back("?");
+    auto key_index = [&](int source) {
+        return source >= 0 && static_cast<std::size_t>(source) < batch.sources.size() ? static_cast<std::size_t>(source)
+                                                                                       : batch.sources.size();
+    };
+    std::vector<std::size_t> per_source(source_keys.size(), 0);
+    for (const Record& r : batch.records) ++per_source[key_index(r.source)];
     std::map<std::string, std::vector<std::size_t>> by_key;
-    for (std::size_t i = 0; i < batch.records.size(); ++i) {
-        const Record& r = batch.records[i];
-        const std::string key = r.source >= 0 && static_cast<std::size_t>(r.source) < batch.sources.size()
-                                    ? batch.sources[r.source].key()
-                                    : std::string("?");
-        by_key[key].push_back(i);
-    }
+    for (std::size_t k = 0; k < source_keys.size(); ++k)
+        if (per_source[k] > 0) by_key[source_keys[k]].reserve(by_key[source_keys[k]].size() + per_source[k]);
+    for (std::size_t i = 0; i < batch.records.size(); ++i) by_key[source_keys[key_index(batch.records[i].source)]].push_back(i);
     std::vector<Session> sessions;
-    for (auto& [key, idx] : by_key) find_sessions(batch, key, idx, gap, sessions);
+    for (auto& [key, idx] : by_key) {
+        find_sessions(batch, key, idx, gap, sessions);
+        std::vector<std::size_t>().swap(idx);  // its sessions hold the indices now
+    }
     for (Session& s : sessions) resolve(batch, s, result);
     for (std::size_t i = 0; i < batch.summaries.size(); ++i) {
         Session s;

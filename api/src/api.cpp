@@ -13,6 +13,7 @@
 #include "sleeparch/report.hpp"
 #include "sleeparch/stage.hpp"
 #include "sleeparch/time.hpp"
+#include "sleeparch/vendor_figures.hpp"
 
 namespace sleeparch::api {
 
@@ -113,6 +114,7 @@ Session load(const LoadOptions& options) {
     s.stats = assembly.stats;
     s.metrics.reserve(s.nights.size());
     for (const Night& n : s.nights) s.metrics.push_back(compute_metrics(n));
+    if (auto w = vendor_difference_warning(s.nights, s.metrics)) s.warnings.push_back(std::move(*w));
     return s;
 }
 

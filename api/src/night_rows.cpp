@@ -45,11 +45,31 @@ constexpr std::array<NightField, 1> kVitals = {{
      "wake date, with the field and file"},
 }};
 
+// The file's own totals and scores (Night::vendor): CSV and Python columns
+// under these names, in JSON one "vendor" object without the prefix.
+constexpr std::string_view kVendorPrefix = "vendor_";
+struct VendorField {
+    NightField field;
+    double VendorFigures::*member;
+};
+constexpr std::array<VendorField, 8> kVendor = {{
+    {{"vendor_tst_min", FieldKind::Number, "total sleep time as the file states it, minutes"}, &VendorFigures::tst_min},
+    {{"vendor_deep_min", FieldKind::Number, "deep sleep as the file states it, minutes"}, &VendorFigures::deep_min},
+    {{"vendor_light_min", FieldKind::Number, "light sleep as the file states it, minutes"}, &VendorFigures::light_min},
+    {{"vendor_rem_min", FieldKind::Number, "REM sleep as the file states it, minutes"}, &VendorFigures::rem_min},
+    {{"vendor_wake_min", FieldKind::Number, "awake time as the file states it, minutes"}, &VendorFigures::wake_min},
+    {{"vendor_sol_min", FieldKind::Number, "sleep-onset latency as the file states it, minutes"},
+     &VendorFigures::sol_min},
+    {{"vendor_se_pct", FieldKind::Number, "sleep efficiency as the file states it, percent"}, &VendorFigures::se_pct},
+    {{"vendor_score", FieldKind::Number, "the vendor's overall sleep score"}, &VendorFigures::score},
+}};
+
 std::vector<NightField> build_fields() {
     std::vector<NightField> out(kHead.begin(), kHead.end());
     for (const MetricInfo& info : scalar_metrics()) out.push_back({info.name, FieldKind::Number, info.description});
     out.insert(out.end(), kTail.begin(), kTail.end());
     out.insert(out.end(), kVitals.begin(), kVitals.end());
+    for (const VendorField& f : kVendor) out.push_back(f.field);
     return out;
 }
 
@@ -60,7 +80,12 @@ public:
     void flag(std::string_view n, bool v) override { o[std::string(n)] = v; }
     void integer(std::string_view n, std::int64_t v) override { o[std::string(n)] = v; }
     void number(std::string_view n, double v, int) override {
-        o[std::string(n)] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+        nlohmann::ordered_json value = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+        if (n.starts_with(kVendorPrefix)) {
+            o["vendor"][std::string(n.substr(kVendorPrefix.size()))] = std::move(value);
+            return;
+        }
+        o[std::string(n)] = std::move(value);
     }
     void instant(std::string_view n, std::optional<UtcSeconds> t, std::int32_t off) override {
         o[std::string(n)] = t ? nlohmann::ordered_json(format_local_iso(*t, off)) : nlohmann::ordered_json(nullptr);
@@ -132,6 +157,7 @@ void visit_night_row(const Night& n, const NightMetrics& m, NightRowVisitor& v) 
     v.transitions("transitions", n.summary_only ? nullptr : &m.transitions);
     v.cycles("cycles", std::isnan(m.nrem_cycles) ? nullptr : &m.cycles, n.utc_offset_min);
     v.text_list("vitals_source", n.vitals.provenance);
+    for (const VendorField& f : kVendor) v.number(f.field.name, n.vendor.*(f.member), 1);
 }
 
 nlohmann::ordered_json night_row_json(const Night& night, const NightMetrics& metrics) {
@@ -144,6 +170,13 @@ std::vector<std::string> csv_night_header() {
     std::vector<std::string> out;
     for (const NightField& f : night_fields())
         if (f.kind != FieldKind::Transitions && f.kind != FieldKind::Cycles) out.emplace_back(f.name);
+    return out;
+}
+
+std::vector<std::pair<std::string_view, double>> vendor_figures(const Night& night) {
+    std::vector<std::pair<std::string_view, double>> out;
+    for (const VendorField& f : kVendor)
+        out.emplace_back(f.field.name.substr(kVendorPrefix.size()), night.vendor.*(f.member));
     return out;
 }
 

@@ -190,4 +190,12 @@ class NightRow(TypedDict):
     transitions: Optional[list[list[int]]]  # 6x6 counts of consecutive 30-s epochs (Wake, Light, Deep, REM, Asleep, Unscored); null for summary-only
     cycles: Optional[list[dict[str, Any]]]  # NREM-REM cycles as nrem_cycles counts them: start, end, nrem_min, rem_min, complete; null when undefined
     vitals_source: list[str]  # per HRV/resting-HR value: vendor nightly value, mean of the readings in the window, or the daily value of the wake date, with the field and file
+    vendor_tst_min: float  # total sleep time as the file states it, minutes
+    vendor_deep_min: float  # deep sleep as the file states it, minutes
+    vendor_light_min: float  # light sleep as the file states it, minutes
+    vendor_rem_min: float  # REM sleep as the file states it, minutes
+    vendor_wake_min: float  # awake time as the file states it, minutes
+    vendor_sol_min: float  # sleep-onset latency as the file states it, minutes
+    vendor_se_pct: float  # sleep efficiency as the file states it, percent
+    vendor_score: float  # the vendor's overall sleep score
 # END NIGHT ROW

@@ -244,6 +244,11 @@ class Night:
     epoch_s = property(lambda self: self._info["epoch_s"], doc="Native epoch length, 0 when unknown")
     files = property(lambda self: list(self._info["files"]), doc="Files the night's records came from")
     dropped_sources = property(lambda self: list(self._info["dropped_sources"]))
+    vendor = property(
+        lambda self: dict(self._info["vendor"]),
+        doc="The file's own totals and scores (tst_min, deep_min, light_min, rem_min, wake_min, "
+        "sol_min, se_pct, score; NaN where the file states none), beside ours from the hypnogram",
+    )
 
     @property
     def tz(self) -> datetime.timezone:

@@ -165,6 +165,9 @@ py::dict night_info(const Loaded& d, std::size_t i) {
     out["files"] = n.provenance.files;
     out["record_ids"] = n.provenance.record_ids;
     out["dropped_sources"] = n.provenance.dropped_sources;
+    py::dict vendor;
+    for (const auto& [name, value] : api::vendor_figures(n)) vendor[py::str(std::string(name))] = value;
+    out["vendor"] = vendor;
     return out;
 }
 

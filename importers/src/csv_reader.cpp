@@ -1,5 +1,7 @@
 #include "csv_reader.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "sleeparch/error.hpp"
@@ -141,6 +143,14 @@ std::string quote_for_message(std::string_view text) {
     }
     out += '"';
     return out;
+}
+
+std::optional<double> parse_number(std::string_view text) {
+    text = trim(text);
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+    return v;
 }
 
 }  // namespace sleeparch::importers

@@ -66,6 +66,9 @@ std::string_view strip_bom(std::string_view text);
 // The first line of `text` (BOM skipped, CR/LF excluded).
 std::string_view first_line(std::string_view text);
 
+// `text` (spaces trimmed) as a finite decimal number, or nullopt.
+std::optional<double> parse_number(std::string_view text);
+
 // `text` quoted for an error message: "value" with control bytes as \xNN,
 // cut to 60 bytes.
 std::string quote_for_message(std::string_view text);

@@ -114,6 +114,10 @@ public:
         std::optional<std::size_t> start_offset_col = column("start_utc_offset");
         std::optional<std::size_t> source_col = column("data_source");
         std::optional<std::size_t> version_col = column("algorithm_version");
+        // UserSleeps' own minutes (Fitbit truncates them to whole minutes).
+        std::optional<std::size_t> asleep_col = stages ? std::nullopt : column("minutes_asleep");
+        std::optional<std::size_t> awake_col = stages ? std::nullopt : column("minutes_awake");
+        std::optional<std::size_t> latency_col = stages ? std::nullopt : column("minutes_to_fall_asleep");
         const std::string_view start_name = stages ? "sleep_stage_start" : "sleep_start";
         const std::string_view end_name = stages ? "sleep_stage_end" : "sleep_end";
 
@@ -183,6 +187,19 @@ public:
             r.id = std::string(sleep_id);
             if (!stages) {
                 r.kind = RecordKind::InBed;
+                // A figure that is not a number of minutes is taken as not
+                // stated: it is a figure to compare with, not data the night
+                // is built of.
+                auto minutes = [&](const std::optional<std::size_t>& col) {
+                    if (!col) return VendorFigures::kNone;
+                    std::optional<double> v = parse_number(field(*col));
+                    return v && *v >= 0 && *v <= kMaxSpanSeconds / 60.0 ? *v : VendorFigures::kNone;
+                };
+                VendorFigures figures;
+                figures.tst_min = minutes(asleep_col);
+                figures.wake_min = minutes(awake_col);
+                figures.sol_min = minutes(latency_col);
+                r.figures = out.add_figures(figures);
             } else {
                 std::string_view type = field(*type_col);
                 std::optional<Stage> stage;

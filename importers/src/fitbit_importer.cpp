@@ -161,6 +161,7 @@ private:
         // The offset at the log's start holds for the whole log, as Fitbit
         // does across a DST change.
         Clock clock;
+        const bool assumed = !start.has_offset && !resolver_.known_offset_at_local(start.local);
         clock.offset_min = resolver_.offset_of(start);
         UtcSeconds start_utc = start.has_offset ? start.utc() : clock.utc(start.local);
         UtcSeconds end_utc = end.has_offset ? end.utc() : clock.utc(end.local);
@@ -174,9 +175,11 @@ private:
         }
         std::int32_t epoch_s = type == LogType::Stages ? 30 : 60;
 
+        const VendorFigures figures = vendor_figures(log, levels, type, where);
         const Json* data = levels ? json_util::opt_array(*levels, "data", where, "levels.data") : nullptr;
         if (data == nullptr || data->empty()) {
-            add_summary(log, levels, type, start_utc, end_utc, clock.offset_min, index, log_id, kind, where);
+            add_summary(log, levels, type, start_utc, end_utc, clock.offset_min, index, log_id, kind, where, figures,
+                        assumed);
             return;
         }
 
@@ -192,6 +195,8 @@ private:
         bed.id = log_id;
         bed.epoch_s = epoch_s;
         bed.sleep_kind = kind;
+        bed.figures = out_.add_figures(figures);
+        bed.offset_assumed = assumed;
         if (bed.end > bed.start) out_.records.push_back(bed);
 
         Record proto = bed;
@@ -312,12 +317,43 @@ private:
                  ")"});
     }
 
+    // The log's own figures: minutesAsleep, minutesAwake (all wake in the
+    // log, our wake_min), minutesToFallAsleep, efficiency, and for stage logs
+    // levels.summary's minutes. A value outside its range is taken as not
+    // stated: it is a figure to compare with, not data the night is built of.
+    VendorFigures vendor_figures(const Json& log, const Json* levels, LogType type, const Where& where) const {
+        auto number = [&](const Json& object, std::string_view key, std::string_view field, double limit) {
+            auto v = json_util::opt_number(object, key, where, field);
+            return v && *v >= 0 && *v <= limit ? *v : VendorFigures::kNone;
+        };
+        constexpr double kMinutes = kMaxLogSeconds / 60.0;
+        VendorFigures f;
+        f.tst_min = number(log, "minutesAsleep", "minutesAsleep", kMinutes);
+        f.wake_min = number(log, "minutesAwake", "minutesAwake", kMinutes);
+        f.sol_min = number(log, "minutesToFallAsleep", "minutesToFallAsleep", kMinutes);
+        f.se_pct = number(log, "efficiency", "efficiency", 100);
+        const Json* summary = levels ? json_util::opt_object(*levels, "summary", where, "levels.summary") : nullptr;
+        if (summary != nullptr && type == LogType::Stages) {
+            auto stage = [&](std::string_view level) {
+                const Json* entry = json_util::member(*summary, level);
+                if (entry == nullptr || !entry->is_object()) return VendorFigures::kNone;
+                return number(*entry, "minutes", "levels.summary." + std::string(level) + ".minutes", kMinutes);
+            };
+            f.deep_min = stage("deep");
+            f.light_min = stage("light");
+            f.rem_min = stage("rem");
+        }
+        return f;
+    }
+
     // A log without levels.data (manual entries, trimmed exports): totals from
     // levels.summary, else minutesAsleep / minutesAwake as unstaged sleep.
     void add_summary(const Json& log, const Json* levels, LogType type, UtcSeconds start, UtcSeconds end,
                      std::int32_t offset_min, std::uint32_t index, const std::string& log_id, SleepKind kind,
-                     const Where& where) {
+                     const Where& where, const VendorFigures& figures, bool offset_assumed) {
         SummaryRecord s;
+        s.vendor = figures;
+        s.offset_assumed = offset_assumed;
         s.sleep_kind = kind;
         s.start = start;
         s.end = end;
@@ -392,6 +428,7 @@ public:
             if (doc.get_object().get(top) || top["sleep"].get_array().get(logs)) return false;
         }
         records_.clear();
+        figures_.clear();
         std::uint32_t index = 0;
         for (dom::element log : logs) {
             if (!read_log(log, ++index)) return false;
@@ -401,9 +438,12 @@ public:
         // Every time here lacks an offset: read_log resolved them without
         // the warning, given now that the result is kept.
         if (!clock_.user_zone() && logs.size() > 0) clock_.as_utc();
+        const auto figures_base = static_cast<std::int32_t>(out.figures.size());
+        out.figures.insert(out.figures.end(), figures_.begin(), figures_.end());
         for (Record& r : records_) {
             r.file = file_index;
             r.source = source;
+            if (r.figures >= 0) r.figures += figures_base;
             out.records.push_back(std::move(r));
         }
         return true;
@@ -450,13 +490,16 @@ private:
         if (!local_time(start_text, start) || !local_time(end_text, end) || start.has_offset || end.has_offset) {
             return false;
         }
-        std::int32_t offset = clock_.known_offset_at_local(start.local).value_or(0);
+        const std::optional<std::int32_t> known = clock_.known_offset_at_local(start.local);
+        const std::int32_t offset = known.value_or(0);
         UtcSeconds start_utc = start.local - offset * 60LL;
         UtcSeconds end_utc = end.local - offset * 60LL;
         if (!json_util::time_in_range(start_utc) || !json_util::time_in_range(end_utc) || end_utc < start_utc ||
             end_utc - start_utc > kMaxLogSeconds) {
             return false;
         }
+        VendorFigures figures;
+        if (!read_figures(log, levels, log_type, figures)) return false;
         std::string log_id = std::to_string(id);
         Record bed;
         bed.start = start_utc;
@@ -468,6 +511,11 @@ private:
         bed.id = log_id;
         bed.epoch_s = log_type == LogType::Stages ? 30 : 60;
         bed.sleep_kind = kind;
+        bed.offset_assumed = !known;
+        if (figures.any()) {
+            bed.figures = static_cast<std::int32_t>(figures_.size());
+            figures_.push_back(figures);
+        }
         if (bed.end > bed.start) records_.push_back(bed);
         Record proto = bed;
         proto.kind = RecordKind::Stage;
@@ -477,6 +525,38 @@ private:
         dom::array shorts;
         if (short_data.get_array().get(shorts)) return false;
         return read_segments(shorts, 1, log_type, offset, proto);
+    }
+
+    // As FitbitReader::vendor_figures; a mistyped figure gives up.
+    static bool read_figures(simdjson::dom::object log, simdjson::dom::object levels, LogType type,
+                             VendorFigures& f) {
+        namespace dom = simdjson::dom;
+        constexpr double kMinutes = kMaxLogSeconds / 60.0;
+        auto number = [](dom::object object, std::string_view key, double limit, double& into) {
+            auto value = object[key];
+            if (value.error() == simdjson::NO_SUCH_FIELD || value.is_null()) return true;
+            double v = 0;
+            if (value.get_double().get(v)) return false;
+            if (v >= 0 && v <= limit) into = v;
+            return true;
+        };
+        if (!number(log, "minutesAsleep", kMinutes, f.tst_min) || !number(log, "minutesAwake", kMinutes, f.wake_min) ||
+            !number(log, "minutesToFallAsleep", kMinutes, f.sol_min) || !number(log, "efficiency", 100, f.se_pct)) {
+            return false;
+        }
+        if (type != LogType::Stages) return true;
+        auto summary = levels["summary"];
+        if (summary.error() == simdjson::NO_SUCH_FIELD || summary.is_null()) return true;
+        dom::object stages;
+        if (summary.get_object().get(stages)) return false;
+        for (auto [level, into] : {std::pair<std::string_view, double*>{"deep", &f.deep_min},
+                                   {"light", &f.light_min},
+                                   {"rem", &f.rem_min}}) {
+            dom::object entry;
+            if (stages[level].get_object().get(entry)) continue;
+            if (!number(entry, "minutes", kMinutes, *into)) return false;
+        }
+        return true;
     }
 
     bool read_segments(simdjson::dom::array segments, std::uint8_t layer, LogType type, std::int32_t offset,
@@ -510,6 +590,7 @@ private:
     const ImportOptions& options_;
     ClockResolver& clock_;
     std::vector<Record> records_;
+    std::vector<VendorFigures> figures_;
 };
 
 class FitbitImporter final : public Importer {

@@ -14,12 +14,9 @@
 // (local_timestamp) minus field 253; without that message, --tz, else UTC
 // with a warning.
 //
-// `sleep_assessment` (346) scores have no place in the night model yet: they
-// are kept, with the profile's field names, in the in-bed record's id
-// ("sleep_assessment overall_sleep_score=82 ..."), which night assembly
-// carries into the night's provenance (record_ids); average stress is the
-// uint16 divided by 100. decode_fit() gives every field to callers that need
-// more.
+// `sleep_assessment` (346) overall_sleep_score (field 6) is the night's
+// vendor score (Night::vendor.score); the sub-scores have no counterpart in
+// our figures, and decode_fit() gives every field to callers that need them.
 //
 // `hrv_status_summary` (370) field 1, last_night_average (uint16, ms x 128),
 // is Garmin's nightly HRV (RMSSD; METRICS.md §8) for the sleep in the file;
@@ -55,19 +52,7 @@ constexpr std::uint64_t kSleepFile = 49;
 constexpr std::uint64_t kHrvFile = 68;
 constexpr std::uint64_t kSleepEvent = 74;
 
-struct ScoreField {
-    std::uint8_t number;
-    std::string_view name;
-    double scale;
-};
-// sleep_assessment fields as Garmin's FIT profile names them.
-constexpr ScoreField kScores[] = {
-    {6, "overall_sleep_score", 1},      {7, "sleep_quality_score", 1},      {4, "sleep_duration_score", 1},
-    {3, "deep_sleep_score", 1},         {5, "light_sleep_score", 1},        {9, "rem_sleep_score", 1},
-    {8, "sleep_recovery_score", 1},     {0, "combined_awake_score", 1},     {1, "awake_time_score", 1},
-    {2, "awakenings_count_score", 1},   {10, "sleep_restlessness_score", 1}, {14, "interruptions_score", 1},
-    {11, "awakenings_count", 1},        {15, "average_stress_during_sleep", 100},
-};
+constexpr std::uint8_t kOverallSleepScore = 6;
 
 std::optional<Stage> fit_stage(std::uint64_t level) {
     switch (level) {
@@ -78,12 +63,6 @@ std::optional<Stage> fit_stage(std::uint64_t level) {
         case 4: return Stage::REM;
         default: return std::nullopt;
     }
-}
-
-std::string format_score(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
 }
 
 class GarminFitImporter final : public Importer {
@@ -114,7 +93,7 @@ public:
             Stage stage;
         };
         std::vector<Level> levels;
-        std::string scores;
+        VendorFigures figures;
         std::string device;
         bool hrv_file = false;
         std::vector<HrvSummary> hrv;
@@ -161,13 +140,8 @@ public:
                     break;
                 }
                 case kSleepAssessment: {
-                    if (!scores.empty()) break;
-                    for (const ScoreField& f : kScores) {
-                        if (const auto v = m.unsigned_value(f.number)) {
-                            scores += " " + std::string(f.name) + "=" + format_score(static_cast<double>(*v) / f.scale);
-                        }
-                    }
-                    if (!scores.empty()) scores = "sleep_assessment" + scores;
+                    const auto score = m.unsigned_value(kOverallSleepScore);
+                    if (std::isnan(figures.score) && score && *score <= 100) figures.score = static_cast<double>(*score);
                     break;
                 }
                 case kHrvStatusSummary: {
@@ -220,6 +194,7 @@ public:
         const int source_index = out.add_source(src);
         add_hrv(hrv, std::pair{window_start, window_end}, offset_min * 60LL, options, display_name, source_index, out);
         const std::string session = "fit:" + std::to_string(window_start);
+        const std::int32_t figures_index = out.add_figures(figures);
         auto add = [&](UtcSeconds a, UtcSeconds b, RecordKind kind, Stage stage, std::string rid) {
             a = std::max(a, window_start);
             b = std::min(b, window_end);
@@ -234,9 +209,10 @@ public:
             r.session = session;
             r.file = file_index;
             r.id = std::move(rid);
+            if (kind == RecordKind::InBed) r.figures = figures_index;
             out.records.push_back(std::move(r));
         };
-        add(window_start, window_end, RecordKind::InBed, Stage::Unscored, scores);
+        add(window_start, window_end, RecordKind::InBed, Stage::Unscored, session);
         for (std::size_t i = 0; i < levels.size(); ++i) {
             const UtcSeconds a = static_cast<UtcSeconds>(levels[i].t) + kFitEpochOffset;
             const UtcSeconds b =

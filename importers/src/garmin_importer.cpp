@@ -261,9 +261,10 @@ private:
         int source_index = out_.add_source(source);
         add_vitals(holder, *dto, *start, *end, source_index, line, where);
 
+        const VendorFigures figures = vendor_figures(*dto, where);
         const Json* levels = json_util::opt_array(holder, "sleepLevels", where);
         if (levels == nullptr || levels->empty()) {
-            add_summary(*dto, *start, *end, offset, label, source_index, line, session, where);
+            add_summary(*dto, *start, *end, offset, label, source_index, line, session, where, figures);
             return;
         }
 
@@ -279,6 +280,7 @@ private:
         bed.line = line;
         bed.id = session;
         bed.epoch_s = 60;
+        bed.figures = out_.add_figures(figures);
         if (bed.end > bed.start) out_.records.push_back(bed);
         Record proto = bed;
         proto.kind = RecordKind::Stage;
@@ -320,9 +322,34 @@ private:
                                      ", counted as Unscored (expected 0 deep, 1 light, 2 REM, 3 awake)"});
     }
 
+    // Garmin's own totals (stage seconds, sleepTimeSeconds) and its overall
+    // sleep score: `sleepScores.overall.value` (API) or
+    // `sleepScores.overallScore` (account export [unconfirmed]). A value out
+    // of range is taken as not stated.
+    static VendorFigures vendor_figures(const Json& dto, const Where& where) {
+        auto minutes = [&](std::string_view key) {
+            auto value = json_util::opt_number(dto, key, where);
+            return value && *value >= 0 && *value <= kMaxNightSeconds ? *value / 60.0 : VendorFigures::kNone;
+        };
+        VendorFigures f;
+        f.tst_min = minutes("sleepTimeSeconds");
+        f.deep_min = minutes("deepSleepSeconds");
+        f.light_min = minutes("lightSleepSeconds");
+        f.rem_min = minutes("remSleepSeconds");
+        f.wake_min = minutes("awakeSleepSeconds");
+        if (const Json* scores = json_util::opt_object(dto, "sleepScores", where)) {
+            std::optional<double> score;
+            if (const Json* overall = json_util::opt_object(*scores, "overall", where, "sleepScores.overall"))
+                score = json_util::opt_number(*overall, "value", where, "sleepScores.overall.value");
+            if (!score) score = json_util::opt_number(*scores, "overallScore", where, "sleepScores.overallScore");
+            if (score && *score >= 0 && *score <= 100) f.score = *score;
+        }
+        return f;
+    }
+
     void add_summary(const Json& dto, UtcSeconds start, UtcSeconds end, std::int32_t offset,
                      const boost::gregorian::date& label, int source, std::uint32_t line, const std::string& session,
-                     const Where& where) {
+                     const Where& where, const VendorFigures& figures) {
         auto minutes = [&](std::string_view key) -> std::optional<double> {
             auto value = json_util::opt_number(dto, key, where);
             if (value && (*value < 0 || *value > kMaxNightSeconds)) json_util::fail(where, key, "out of range");
@@ -337,6 +364,7 @@ private:
         s.file = file_index_;
         s.line = line;
         s.id = session;
+        s.vendor = figures;
         auto deep = minutes("deepSleepSeconds");
         auto light = minutes("lightSleepSeconds");
         auto rem = minutes("remSleepSeconds");

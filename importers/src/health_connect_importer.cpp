@@ -397,20 +397,21 @@ public:
                 out.records.push_back(std::move(r));
             }
             if (q.is_null(9)) continue;  // the LEFT JOIN's row for a session without stages
-            const std::string where = location(row) + " stage";
+            // Built only for an error: one string per stage row was most of the loop.
+            auto where = [&] { return location(row) + " stage"; };
             if (q.type(7) != SQLITE_INTEGER || q.type(8) != SQLITE_INTEGER) {
-                throw ParseError(display_name, where, "stage_start_time/stage_end_time", "expected epoch milliseconds");
+                throw ParseError(display_name, where(), "stage_start_time/stage_end_time", "expected epoch milliseconds");
             }
             const std::int64_t code = q.integer(9);
             const auto stage = health_connect_stage(code);
             if (q.type(9) != SQLITE_INTEGER || !stage) {
-                throw ParseError(display_name, where, "stage_type " + q.text(9),
+                throw ParseError(display_name, where(), "stage_type " + q.text(9),
                                  "unknown stage (expected 0 unknown, 1 awake, 2 sleeping, 3 out of bed, 4 light, "
                                  "5 deep, 6 REM, 7 awake in bed)");
             }
             const std::int64_t a = q.integer(7), b = q.integer(8);
             if (b < a) {
-                throw ParseError(display_name, where, "stage_end_time " + std::to_string(b),
+                throw ParseError(display_name, where(), "stage_end_time " + std::to_string(b),
                                  "before stage_start_time " + std::to_string(a));
             }
             Record r;

@@ -168,8 +168,9 @@ private:
                 break;
             }
         }
+        const VendorFigures figures = vendor_figures(period, where);
         if (phases.empty()) {
-            add_summary(period, start_utc, end_utc, offset, source_index, index, session, where);
+            add_summary(period, start_utc, end_utc, offset, source_index, index, session, where, figures);
             return;
         }
 
@@ -184,6 +185,7 @@ private:
         bed.line = index;
         bed.id = session;
         bed.epoch_s = epoch_s;
+        bed.figures = out_.add_figures(figures);
         if (bed.end > bed.start) out_.records.push_back(bed);
 
         Record proto = bed;
@@ -267,8 +269,32 @@ private:
         return {digits[c >> 4], digits[c & 15]};
     }
 
+    // Oura's own totals (computed on a finer grid than the phase string, so
+    // a 5-min hypnogram's minutes differ from them by up to ~10 min), v2
+    // names first, then v1's; durations in seconds.
+    VendorFigures vendor_figures(const Json& period, const Where& where) const {
+        auto number = [&](std::string_view v2, std::string_view v1, double limit) {
+            std::string_view key = json_util::member(period, v2) ? v2 : v1;
+            auto value = json_util::opt_number(period, key, where);
+            if (value && (*value < 0 || *value > limit)) json_util::fail(where, key, "out of range");
+            return value.value_or(VendorFigures::kNone);
+        };
+        const double s = static_cast<double>(kMaxPeriodSeconds);
+        VendorFigures f;
+        f.tst_min = number("total_sleep_duration", "total", s) / 60.0;
+        f.deep_min = number("deep_sleep_duration", "deep", s) / 60.0;
+        f.light_min = number("light_sleep_duration", "light", s) / 60.0;
+        f.rem_min = number("rem_sleep_duration", "rem", s) / 60.0;
+        f.wake_min = number("awake_time", "awake", s) / 60.0;
+        f.sol_min = number("latency", "onset_latency", s) / 60.0;
+        f.se_pct = number("efficiency", "efficiency", 100);
+        f.score = number("score", "score", 100);
+        return f;
+    }
+
     void add_summary(const Json& period, UtcSeconds start, UtcSeconds end, std::int32_t offset, int source,
-                     std::uint32_t index, const std::string& session, const Where& where) {
+                     std::uint32_t index, const std::string& session, const Where& where,
+                     const VendorFigures& figures) {
         // v2 names first, then v1's; all in seconds.
         auto seconds = [&](std::string_view v2, std::string_view v1) -> std::optional<double> {
             std::string_view key = json_util::member(period, v2) ? v2 : v1;
@@ -290,12 +316,14 @@ private:
                 return;
             }
             SummaryRecord s = summary_base(start, end, offset, source, index, session);
+            s.vendor = figures;
             s.totals.asleep_unstaged_min = *total / 60.0;
             if (awake) s.totals.wake_min = *awake / 60.0;
             out_.summaries.push_back(std::move(s));
             return;
         }
         SummaryRecord s = summary_base(start, end, offset, source, index, session);
+        s.vendor = figures;
         s.totals.deep_min = deep.value_or(0) / 60.0;
         s.totals.light_min = light.value_or(0) / 60.0;
         s.totals.rem_min = rem.value_or(0) / 60.0;

@@ -20,8 +20,16 @@
 //    Light, Deep, REM and Wake over it (a specific stage beats Asleep,
 //    METRICS.md §1.2), except over the paused/broken stretches. Other events
 //    (LUX, DEVICE, DHA, ...) are ignored.
-//  - Manual records (`Cycles` −1 and `DeepSleep` −1) have no tracking: the
-//    window is Asleep, and a warning counts them.
+//  - Manual records (`Cycles` −1 and `DeepSleep` −1, or `LenAdjust` −1)
+//    have no tracking: without stage events they are summary-only nights,
+//    their stated window counted as unstaged sleep (sequence metrics NaN:
+//    the app measured nothing inside it), and a warning counts them. The
+//    app's default window for a manual entry is 20:00-07:00.
+//  - Tracked records shorter than 10 minutes are tracking started and
+//    stopped at once (the real backups hold many of 36 s, `Hours` 0.01,
+//    `DeepSleep` −2, ended by TRACKING_STOPPED_BY_USER): no sleep anyone
+//    took, so they are dropped and counted in a warning rather than made
+//    naps.
 //  - Offsets come from `Tz` (an IANA name) at each instant.
 //  - Naps are not flagged by the app: per label date the longest record is
 //    the main sleep and the others naps (METRICS.md §1.7).
@@ -47,6 +55,9 @@
 namespace sleeparch::importers {
 
 namespace {
+
+// Tracked records shorter than this are aborted starts, not sleep.
+constexpr UtcSeconds kShortestTrackedS = 10 * 60;
 
 constexpr std::size_t kFixedColumns = 15;
 constexpr std::string_view kHeaderStart = "Id,Tz,From,To,Sched,Hours,Rating,Comment,Framerate";
@@ -123,8 +134,9 @@ public:
         const int source_index = out.add_source(src);
 
         std::vector<std::string> header;
-        std::size_t damaged = 0, manual = 0, unmatched = 0, to_mismatch = 0;
-        std::uint32_t first_damaged = 0, first_manual = 0, first_unmatched = 0, first_to_mismatch = 0;
+        std::size_t damaged = 0, manual = 0, unmatched = 0, to_mismatch = 0, aborted = 0;
+        std::uint32_t first_damaged = 0, first_manual = 0, first_unmatched = 0, first_to_mismatch = 0,
+                      first_aborted = 0;
         auto count = [](std::size_t& n, std::uint32_t& first, std::uint32_t line) {
             if (n++ == 0) first = line;
         };
@@ -195,8 +207,14 @@ public:
             const UtcSeconds to_utc = *to_local - static_cast<UtcSeconds>(tz->offset_at_utc(end)) * 60;
             if (std::abs(to_utc - end) > 120) count(to_mismatch, first_to_mismatch, row.line);
 
-            const bool is_manual = cycles == -1 && deep == -1;
-            if (is_manual) count(manual, first_manual, row.line);
+            // LenAdjust is only read for its manual mark: other values are
+            // not used, so they are not checked either.
+            const std::optional<double> len_adjust = parse_number(f[column("LenAdjust")]);
+            const bool is_manual = (cycles == -1 && deep == -1) || len_adjust == -1.0;
+            if (!is_manual && end - start < kShortestTrackedS) {
+                count(aborted, first_aborted, row.line);
+                continue;
+            }
 
             auto add = [&](UtcSeconds a, UtcSeconds b, Stage stage) {
                 a = std::max(a, start);
@@ -283,6 +301,22 @@ public:
                 }
                 add(at, b, stage);
             };
+            if (is_manual) {
+                count(manual, first_manual, row.line);
+                if (stages.empty() && gaps.empty()) {
+                    SummaryRecord sr;
+                    sr.start = start;
+                    sr.end = end;
+                    sr.utc_offset_min = tz->offset_at_utc(start);
+                    sr.source = source_index;
+                    sr.totals.asleep_unstaged_min = static_cast<double>(end - start) / 60.0;
+                    sr.file = file_index;
+                    sr.line = row.line;
+                    sr.id = std::string(id_text);
+                    out.summaries.push_back(std::move(sr));
+                    continue;
+                }
+            }
             add_outside_gaps(start, end, Stage::Asleep);
             for (const Span& s : stages) add_outside_gaps(s.start, s.end, s.stage);
         }
@@ -295,7 +329,10 @@ public:
                  "(Id ... Geo) skipped");
         warn(manual, first_manual,
              std::string(manual == 1 ? "manual record" : "manual records") +
-                 " (no tracking): the whole window is counted as unstaged sleep");
+                 " (no tracking): summary-only nights, the stated window counted as unstaged sleep");
+        warn(aborted, first_aborted,
+             std::string(aborted == 1 ? "tracked record" : "tracked records") +
+                 " shorter than 10 min (tracking started and stopped at once) dropped");
         warn(unmatched, first_unmatched,
              std::string(unmatched == 1 ? "event" : "events") +
                  " without a START/END partner (an open span ends with its record, a lone END is "

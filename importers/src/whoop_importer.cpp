@@ -247,6 +247,22 @@ public:
                         " differs from light + deep + REM " + std::to_string(static_cast<long>(std::lround(staged))) +
                         " min; the stage totals are kept"});
             }
+            // WHOOP's own figures; its performance % is the score.
+            auto stated = [&](Column c, double limit) {
+                const std::string_view v = cell(c);
+                if (v.empty()) return VendorFigures::kNone;
+                const std::optional<double> x = parse_number(v);
+                if (!x || *x < 0 || *x > limit)
+                    throw fail(c, "expected a number between 0 and " + std::to_string(static_cast<int>(limit)));
+                return *x;
+            };
+            s.vendor.tst_min = stated(kAsleep, 7 * 24 * 60);
+            s.vendor.light_min = stated(kLight, 7 * 24 * 60);
+            s.vendor.deep_min = stated(kDeep, 7 * 24 * 60);
+            s.vendor.rem_min = stated(kRem, 7 * 24 * 60);
+            s.vendor.wake_min = stated(kAwake, 7 * 24 * 60);
+            s.vendor.se_pct = stated(kEfficiency, 100);
+            s.vendor.score = stated(kPerformance, 100);
             const std::string_view nap = cell(kNap);
             if (nap == "true" || nap == "TRUE" || nap == "True") {
                 s.sleep_kind = SleepKind::Nap;

@@ -425,6 +425,8 @@ public:
         const std::size_t c_deep = require_column(header, names->deep, display_name);
         const std::size_t c_rem = require_column(header, names->rem, display_name);
         const std::size_t c_awake = require_column(header, names->awake, display_name);
+        // Sleep latency in seconds; its header is English in German exports too.
+        const std::optional<std::size_t> c_latency = find_column(header.fields, "Duration to sleep (s)");
         const std::size_t columns = header.fields.size();
 
         Source src;
@@ -460,6 +462,17 @@ public:
             s.totals.deep_min = seconds_field(row.fields[c_deep], display_name, row.line, names->deep);
             s.totals.rem_min = seconds_field(row.fields[c_rem], display_name, row.line, names->rem);
             s.totals.wake_min = seconds_field(row.fields[c_awake], display_name, row.line, names->awake);
+            // The file's own figures: the stage columns as stated (an empty
+            // cell states nothing) and the latency.
+            auto stated = [&](std::size_t c, std::string_view name) {
+                return trim(row.fields[c]).empty() ? VendorFigures::kNone
+                                                   : seconds_field(row.fields[c], display_name, row.line, name);
+            };
+            s.vendor.light_min = stated(c_light, names->light);
+            s.vendor.deep_min = stated(c_deep, names->deep);
+            s.vendor.rem_min = stated(c_rem, names->rem);
+            s.vendor.wake_min = stated(c_awake, names->awake);
+            if (c_latency) s.vendor.sol_min = stated(*c_latency, "Duration to sleep (s)");
             s.file = file_index;
             s.line = row.line;
             out.summaries.push_back(std::move(s));

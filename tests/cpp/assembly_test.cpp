@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "sleeparch/metrics.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
@@ -391,4 +393,58 @@ TEST(Assembly, AppendRemapsSourcesAndFiles) {
     ASSERT_EQ(a.records.size(), 1u);
     EXPECT_EQ(a.sources[static_cast<std::size_t>(a.records[0].source)].name, "watch");
     EXPECT_EQ(a.files[a.records[0].file], "other");
+}
+
+// Provenance names each record id, or file:line, once per night: a session's
+// records mostly share one (a Fitbit logId, a Health Connect session row).
+TEST(Assembly, ProvenanceNamesEachIdOnce) {
+    ImportBatch b = batch_with_sources({"watch"});
+    Record bed = in_bed_record(kT0, 0, 480);
+    bed.id = "session-uuid";
+    bed.line = 7;
+    b.records.push_back(bed);
+    for (int k = 0; k < 16; ++k) {
+        Record r = stage_record(kT0, k * 30, k * 30 + 30, k % 2 ? Stage::Deep : Stage::Light);
+        r.line = 7;  // the session's row: no id of their own
+        b.records.push_back(r);
+    }
+    Record other = stage_record(kT0, 480, 490, Stage::Wake);
+    other.line = 9;
+    b.records.push_back(other);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_EQ(r.nights[0].provenance.record_ids, (std::vector<std::string>{"test:7", "session-uuid", "test:9"}));
+}
+
+// The night takes the vendor figures of its session's first record that
+// carries them; a summary-only night its summary's.
+TEST(Assembly, VendorFiguresComeWithTheNight) {
+    ImportBatch b = batch_with_sources({"watch"});
+    VendorFigures f;
+    f.tst_min = 470;
+    f.score = 80;
+    Record bed = in_bed_record(kT0, 0, 480);
+    bed.figures = b.add_figures(f);
+    b.records.push_back(bed);
+    b.records.push_back(stage_record(kT0, 0, 480, Stage::Light));
+    SummaryRecord s;
+    s.start = kT0 + 86400;
+    s.end = s.start + 3600;
+    s.totals.light_min = 50;
+    s.vendor.deep_min = 12;
+    b.summaries.push_back(s);
+    EXPECT_EQ(b.add_figures(VendorFigures{}), -1);  // states nothing: no entry
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_DOUBLE_EQ(r.nights[0].vendor.tst_min, 470);
+    EXPECT_DOUBLE_EQ(r.nights[0].vendor.score, 80);
+    EXPECT_TRUE(std::isnan(r.nights[0].vendor.deep_min));
+    EXPECT_DOUBLE_EQ(r.nights[1].vendor.deep_min, 12);
+    // Appending a batch remaps the figure indices.
+    ImportBatch all = batch_with_sources({"watch"});
+    VendorFigures g;
+    g.score = 1;
+    all.figures.push_back(g);
+    all.append(std::move(b));
+    EXPECT_DOUBLE_EQ(assemble_nights(all).nights[0].vendor.score, 80);
 }

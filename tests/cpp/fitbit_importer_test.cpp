@@ -642,6 +642,34 @@ TEST(FitbitTakeout2026, EachNightOnceFromTheNewestAlgorithmVersion) {
     EXPECT_EQ(copies_warnings, 1u);
 }
 
+// Without --tz the JSON's local times are read as UTC, 4 h off the CSVs'
+// instants: its copies are matched on local clock time and still dropped,
+// so the nights keep the CSVs' instants and offsets.
+TEST(FitbitTakeout2026, WithoutTzTheJsonStillMatchesItsCsvCopiesOnLocalTime) {
+    ImportBatch batch = sleeparch::importers::import_paths({(st::source_dir() / kTakeout2026).string()}, {});
+    sleeparch::AssemblyResult r = sleeparch::assemble_nights(batch);
+    EXPECT_EQ(r.stats.copies_dropped, 3u);
+    ASSERT_EQ(r.nights.size(), 2u);
+    EXPECT_EQ(r.nights[0].source.version, "sleep_session_v2");
+    EXPECT_EQ(r.nights[0].window_start, utc("2026-04-12T03:45:30Z"));
+    EXPECT_EQ(r.nights[0].utc_offset_min, -240);
+    EXPECT_FALSE(r.nights[0].is_nap);
+    EXPECT_EQ(r.nights[1].window_start, utc("2026-04-12T17:00:00Z"));
+    EXPECT_TRUE(r.nights[1].is_nap);  // the JSON's flag, passed on from the dropped copy
+}
+
+// Two sessions read as UTC (no offset anywhere) are compared as they are:
+// local-time matching is only between a copy read as UTC and one whose file
+// states its offset.
+TEST(FitbitTakeout2026, LocalTimeMatchingNeedsOneSideWithAStatedOffset) {
+    const auto root = st::source_dir() / kTakeout2026 / "Fitbit";
+    ImportBatch json_only = sleeparch::importers::import_paths({(root / "Global Export Data").string()}, {});
+    for (const auto& rec : json_only.records) EXPECT_TRUE(rec.offset_assumed);
+    EXPECT_EQ(sleeparch::assemble_nights(json_only).nights.size(), 2u);
+    ImportBatch with_tz = sleeparch::importers::import_paths({(root / "Global Export Data").string()}, utc_minus_4());
+    for (const auto& rec : with_tz.records) EXPECT_FALSE(rec.offset_assumed);
+}
+
 TEST(FitbitTakeout2026, LegacyJsonAloneAndOlderVersionsStillGiveTheirNights) {
     const auto root = st::source_dir() / kTakeout2026 / "Fitbit";
     // The JSON alone: its own two logs.

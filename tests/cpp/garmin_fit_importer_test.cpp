@@ -8,6 +8,7 @@
 // test_garmin_fit.py checks the same files against Garmin's own decoder.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -127,9 +128,12 @@ void expect_sample_night(const ImportBatch& b) {
     EXPECT_DOUBLE_EQ(m.tst_min, 439.5);
     EXPECT_DOUBLE_EQ(m.sol_min, 10);
     ASSERT_EQ(n.provenance.record_ids.size(), 1u);
-    EXPECT_EQ(n.provenance.record_ids[0],
-              "sleep_assessment overall_sleep_score=82 deep_sleep_score=70 rem_sleep_score=75 awakenings_count=3 "
-              "average_stress_during_sleep=17.5");
+    EXPECT_EQ(n.provenance.record_ids[0], "fit:" + std::to_string(utc("2024-01-14T22:10:00Z")));
+    // sleep_assessment's overall_sleep_score is the night's vendor score;
+    // a FIT sleep file states no totals.
+    EXPECT_DOUBLE_EQ(n.vendor.score, 82);
+    EXPECT_TRUE(std::isnan(n.vendor.tst_min));
+    EXPECT_TRUE(std::isnan(n.vendor.deep_min));
 }
 
 TEST(GarminFit, SampleNight) {

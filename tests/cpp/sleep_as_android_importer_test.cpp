@@ -6,6 +6,7 @@
 // against the rows as Python's csv module reads them).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -135,8 +136,10 @@ TEST(SleepAsAndroid, BadValuesNameLineAndColumn) {
                                       "9:00\",\"\",\"11.000\",\"0.0\",\"\"," + rest,
                                   "sleep-export.csv", kOptions, "sleep_as_android");
     EXPECT_TRUE(has_warning(b, 2, "1 record whose To differs from Id + Hours"));
-    ASSERT_EQ(b.records.size(), 1u);
-    EXPECT_EQ(b.records[0].end, utc("2020-12-02T07:00:00Z"));
+    // A manual record (Cycles -1, DeepSleep -1): a summary-only night.
+    EXPECT_TRUE(b.records.empty());
+    ASSERT_EQ(b.summaries.size(), 1u);
+    EXPECT_EQ(b.summaries[0].end, utc("2020-12-02T07:00:00Z"));
 }
 
 TEST(SleepAsAndroid, UnpairedEventsAreCountedNotGuessed) {
@@ -159,14 +162,19 @@ TEST(SleepAsAndroid, UnpairedEventsAreCountedNotGuessed) {
 struct RealBackup {
     const char* file;
     std::size_t nights;
+    std::size_t manual;   // Cycles -1 and DeepSleep -1
+    std::size_t aborted;  // tracked for less than 10 min
 };
 
 // Independent counts: every values line of sleep-export.csv is one record
-// (Python's csv module: 12, 11 and 8 records).
+// (Python's csv module: 12, 11 and 8 records). Of them, manual records
+// (Cycles -1, DeepSleep -1: 4, 2 and 2) are summary-only nights; tracking
+// started and stopped within 10 min (Hours 0.010 and 0.030: 8, 8 and 6) is
+// dropped and counted; the one record tracked for 36 min stays.
 TEST(SleepAsAndroid, RealBackups) {
-    for (const RealBackup& backup : {RealBackup{"saa_sleep-export.1606907034.zip", 12},
-                                     RealBackup{"sleep-export.1606738537.zip", 11},
-                                     RealBackup{"sleep-export.4.zip", 8}}) {
+    for (const RealBackup& backup : {RealBackup{"saa_sleep-export.1606907034.zip", 4, 4, 8},
+                                     RealBackup{"sleep-export.1606738537.zip", 3, 2, 8},
+                                     RealBackup{"sleep-export.4.zip", 2, 2, 6}}) {
         const auto path = testing::sample(std::string("sleep_as_android/") + backup.file);
         if (path.empty()) GTEST_SKIP() << "../shared/samples absent";
         SCOPED_TRACE(backup.file);
@@ -175,10 +183,27 @@ TEST(SleepAsAndroid, RealBackups) {
         ASSERT_EQ(report.imported.size(), 1u);
         EXPECT_EQ(report.imported[0].second, "sleep_as_android");
         EXPECT_NE(report.imported[0].first.find("sleep-export.csv"), std::string::npos);
+        EXPECT_EQ(b.summaries.size(), backup.manual);
+        bool counted_manual = false, counted_aborted = false;
+        for (const auto& w : b.warnings) {
+            if (w.message == std::to_string(backup.manual) +
+                                 " manual records (no tracking): summary-only nights, the stated window counted "
+                                 "as unstaged sleep")
+                counted_manual = true;
+            if (w.message == std::to_string(backup.aborted) +
+                                 " tracked records shorter than 10 min (tracking started and stopped at once) "
+                                 "dropped")
+                counted_aborted = true;
+        }
+        EXPECT_TRUE(counted_manual);
+        EXPECT_TRUE(counted_aborted);
         AssemblyResult r = assemble_nights(b);
         EXPECT_EQ(r.nights.size(), backup.nights);
         for (const Night& n : r.nights) {
             n.validate();
+            // A manual night is its stated window of unstaged sleep, no hypnogram.
+            if (n.summary_only) EXPECT_DOUBLE_EQ(n.totals.asleep_unstaged_min, n.tib_min());
+            else EXPECT_GE(n.tib_min(), 10);
             EXPECT_EQ(n.utc_offset_min, 0);  // Europe/London in November
         }
     }
@@ -202,8 +227,9 @@ TEST(SleepAsAndroid, RealTrackedRecordWithEvents) {
     EXPECT_DOUBLE_EQ(m.unscored_min, 51.0 / 60.0);  // 1606734825 .. 1606734876
     EXPECT_DOUBLE_EQ(m.light_min, (2197.0 - 51.0) / 60.0);
     EXPECT_DOUBLE_EQ(m.asleep_unstaged_min, 0);
-    // The 11-hour record that ends on 27 Nov is that date's main sleep; the
-    // short records of the same morning are naps.
+    // The 11-hour manual record (the app's default 20:00-07:00) that ends on
+    // 27 Nov is that date's main sleep, the 6.5-hour manual record of that
+    // day (08:54-15:25) its nap; the aborted starts of that morning are gone.
     std::size_t mains_27 = 0, naps_27 = 0;
     for (const Night& n : r.nights) {
         if (format_date(n.label_date) != "2020-11-27") continue;
@@ -211,11 +237,14 @@ TEST(SleepAsAndroid, RealTrackedRecordWithEvents) {
         else {
             ++mains_27;
             EXPECT_EQ(n.window_start, 1606420800);
-            EXPECT_DOUBLE_EQ(compute_metrics(n).tst_min, 660);
+            EXPECT_TRUE(n.summary_only);
+            const NightMetrics mm = compute_metrics(n);
+            EXPECT_DOUBLE_EQ(mm.tst_min, 660);
+            EXPECT_TRUE(std::isnan(mm.sol_min));  // nothing was measured inside the window
         }
     }
     EXPECT_EQ(mains_27, 1u);
-    EXPECT_EQ(naps_27, 4u);
+    EXPECT_EQ(naps_27, 1u);
 }
 
 TEST(SleepAsAndroid, DoesNotClaimOtherFormatsSamples) {

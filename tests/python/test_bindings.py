@@ -107,9 +107,17 @@ def iso(ts):
     return None if pd.isna(ts) else ts.isoformat()
 
 
+def flat_vendor(row):
+    # The JSON's "vendor" object is the DataFrame's vendor_* columns.
+    out = {k: v for k, v in row.items() if k != "vendor"}
+    out.update({"vendor_" + k: v for k, v in row.get("vendor", {}).items()})
+    return out
+
+
 def check_rows_match_cli(sa, df, rows):
     # One night-row schema: the DataFrame's columns are the JSON keys (less the
     # transition matrix), in the same order, with the same values.
+    rows = [flat_vendor(r) for r in rows]
     assert len(df) == len(rows) > 0
     assert list(df.columns) == [k for k in rows[0] if k not in ("transitions", "cycles")]
     kinds = {name: kind for name, kind, _desc in sa._core.night_fields()}
@@ -215,7 +223,10 @@ def test_nightset_protocol(sa, demo):
     sub = demo[10:20]
     assert isinstance(sub, sa.NightSet) and len(sub) == 10
     assert list(sub.metrics()["date"]) == list(demo.metrics()["date"][10:20])
-    assert demo.warnings == []
+    # The one warning: the sample's Oura totals (from its 30-s grid) beside
+    # ours from the 5-min phase string.
+    (warning,) = demo.warnings
+    assert warning.startswith("28 nights where a figure from the hypnogram differs from the file's own")
     assert {fmt for _file, fmt in demo.imported} == {"apple_health", "fitbit", "oura"}
     text = repr(demo)
     assert "140 nights" in text and "2025-01-06..2025-05-25" in text
@@ -613,3 +624,23 @@ def test_iana_tz_places_a_plain_hypnogram_like_the_equal_offset(sa, tmp_path, ni
     check_rows_match_cli(sa, named, nights_json(path, "--tz", "Europe/Berlin"))
     with pytest.raises(sa.UsageError, match='"Europe/Atlantis"'):
         sa.load(path, tz="Europe/Atlantis")
+
+
+# --- vendor figures -------------------------------------------------------------
+
+
+def test_vendor_figures_as_columns_and_on_the_night(sa, run):
+    sample = ROOT.parent / "shared" / "samples" / "fitbit" / "fitbit_sleep_response_1_item.json"
+    if not sample.exists():
+        pytest.skip("no shared samples")
+    nights = sa.load(sample)
+    df = nights.metrics()
+    # The log states minutesAsleep 465, levels.summary deep 88, efficiency 95
+    # and no score.
+    assert df["vendor_tst_min"].tolist() == [465.0]
+    assert df["vendor_deep_min"].tolist() == [88.0]
+    assert df["vendor_se_pct"].tolist() == [95.0]
+    assert math.isnan(df["vendor_score"].iloc[0])
+    vendor = nights[0].vendor
+    assert vendor["tst_min"] == 465 and vendor["sol_min"] == 0 and math.isnan(vendor["score"])
+    assert list(vendor) == ["tst_min", "deep_min", "light_min", "rem_min", "wake_min", "sol_min", "se_pct", "score"]

@@ -98,7 +98,9 @@ def test_committed_fixture_agrees_with_the_sdk(nights_json):
     path = ROOT / "tests" / "fixtures" / "garmin_fit" / "sleep_full_timestamps.fit"
     theirs = sdk_night(path)
     assert theirs["score"] == 82 and theirs["stress"] == pytest.approx(17.5)
-    check(ours(nights_json, path), theirs)
+    night = ours(nights_json, path)
+    check(night, theirs)
+    assert night["vendor"]["score"] == theirs["score"]
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -106,7 +108,9 @@ def test_random_nights_agree_with_the_sdk(nights_json, tmp_path, seed):
     rng = random.Random(seed)
     path = tmp_path / f"night{seed}.fit"
     path.write_bytes(writer.write(random_night(rng), compressed=False))
-    check(ours(nights_json, path), sdk_night(path))
+    night, theirs = ours(nights_json, path), sdk_night(path)
+    check(night, theirs)
+    assert night["vendor"]["score"] == theirs["score"]
 
 
 def test_truncated_file_names_file_and_offset(run, tmp_path):

@@ -13,6 +13,12 @@ int ImportBatch::add_source(const Source& s) {
     return static_cast<int>(sources.size() - 1);
 }
 
+std::int32_t ImportBatch::add_figures(const VendorFigures& f) {
+    if (!f.any()) return -1;
+    figures.push_back(f);
+    return static_cast<std::int32_t>(figures.size() - 1);
+}
+
 std::uint32_t ImportBatch::add_file(const std::string& path) {
     for (std::size_t i = files.size(); i-- > 0;) {
         if (files[i] == path) return static_cast<std::uint32_t>(i);
@@ -30,10 +36,13 @@ void ImportBatch::append(ImportBatch&& other) {
         return s >= 0 && static_cast<std::size_t>(s) < source_map.size() ? source_map[s] : s;
     };
     auto remap_file = [&](std::uint32_t f) { return f < file_map.size() ? file_map[f] : f; };
+    const auto figures_base = static_cast<std::int32_t>(figures.size());
+    figures.insert(figures.end(), other.figures.begin(), other.figures.end());
     records.reserve(records.size() + other.records.size());
     for (Record& r : other.records) {
         r.source = remap_source(r.source);
         r.file = remap_file(r.file);
+        if (r.figures >= 0) r.figures += figures_base;
         records.push_back(std::move(r));
     }
     for (SummaryRecord& s : other.summaries) {

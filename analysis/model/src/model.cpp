@@ -1,6 +1,7 @@
 #include "sleeparch/model.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +13,12 @@ std::string Source::label() const {
     if (name.empty() || lname == format) return name.empty() ? format : name;
     if (format.empty()) return name;
     return name + " (" + format + ")";
+}
+
+bool VendorFigures::any() const {
+    for (double v : {tst_min, deep_min, light_min, rem_min, wake_min, sol_min, se_pct, score})
+        if (!std::isnan(v)) return true;
+    return false;
 }
 
 void Night::validate() const {

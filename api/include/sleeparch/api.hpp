@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/date_time/gregorian/gregorian_types.hpp>
@@ -148,6 +149,10 @@ void visit_night_row(const Night& night, const NightMetrics& metrics, NightRowVi
 nlohmann::ordered_json night_row_json(const Night& night, const NightMetrics& metrics);
 std::vector<std::string> csv_night_header();
 std::vector<std::string> night_row_csv(const Night& night, const NightMetrics& metrics);
+
+// The night's vendor figures (Night::vendor) by their names without the
+// "vendor_" prefix ("tst_min", ..., "score"), in schema order; NaN: not stated.
+std::vector<std::pair<std::string_view, double>> vendor_figures(const Night& night);
 
 // ---- intake -----------------------------------------------------------------
 

@@ -18,6 +18,8 @@ struct ImportBatch {
     std::vector<Source> sources;
     std::vector<Record> records;
     std::vector<SummaryRecord> summaries;
+    // Vendor figures of sessions, referred to by Record::figures.
+    std::vector<VendorFigures> figures;
     std::vector<Dose> doses;
     std::vector<Warning> warnings;
     // Facts worth checking but not defects (how an unconfirmed time
@@ -29,6 +31,8 @@ struct ImportBatch {
 
     // Index of `s`, added if new (sources compare by every field).
     int add_source(const Source& s);
+    // Index for Record::figures: `f` added, or -1 when it states nothing.
+    std::int32_t add_figures(const VendorFigures& f);
     // Index of `path`, added if new.
     std::uint32_t add_file(const std::string& path);
     // Moves `other` in, remapping its source and file indices.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,25 @@ struct Source {
     bool operator==(const Source&) const = default;
 };
 
+// The totals and scores a file itself states for a session (Oura's
+// total_sleep_duration, Fitbit's minutesAsleep, Garmin's sleep score), under
+// our metric names, kept beside the figures we compute from the hypnogram.
+// They differ from ours for reasons of their own (finer or coarser grids
+// than the stages the file gives, vendor definitions of latency and awake
+// time, Fitbit's truncation to whole minutes). NaN: the file does not state it.
+struct VendorFigures {
+    static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+    double tst_min = kNone;
+    double deep_min = kNone;
+    double light_min = kNone;
+    double rem_min = kNone;
+    double wake_min = kNone;   // awake time as the vendor counts it
+    double sol_min = kNone;    // sleep-onset latency as the vendor counts it
+    double se_pct = kNone;     // sleep efficiency, percent
+    double score = kNone;      // the vendor's overall sleep score
+    bool any() const;
+};
+
 // What a record says about its interval.
 enum class RecordKind : std::uint8_t {
     Stage,  // a stage (any Stage value, Unscored included)
@@ -51,7 +71,8 @@ enum class RecordKind : std::uint8_t {
 // longest-TST rule (METRICS.md §1.7).
 enum class SleepKind : std::uint8_t { Unstated, Main, Nap };
 
-// One interval from one source, as an importer emits it.
+// One interval from one source, as an importer emits it. Exports hold
+// millions: the fields are ordered to leave no padding.
 struct Record {
     UtcSeconds start = 0;
     UtcSeconds end = 0;
@@ -59,6 +80,10 @@ struct Record {
     Stage stage = Stage::Unscored;
     std::int32_t utc_offset_min = 0;  // offset in force at `start`
     int source = 0;                   // index into ImportBatch::sources
+    // What the format states for the record's session: an index into
+    // ImportBatch::figures, -1 for none. Importers set it on the session's
+    // records (at least one); assembly gives the night the first it finds.
+    std::int32_t figures = -1;
     // A session the format states (Fitbit logId, Oura period id, Garmin
     // night, Samsung sleep_id, one plain hypnogram file). Empty: sessions are
     // found by gaps (METRICS.md §1.3).
@@ -69,6 +94,11 @@ struct Record {
     std::uint8_t layer = 0;
     // Main sleep or nap as the format states it for the record's session.
     SleepKind sleep_kind = SleepKind::Unstated;
+    // The file states no offset and none was given (--tz), so the time
+    // was read as UTC (the resolver's last step): copies of one night from
+    // this file and from one that states its offsets are matched on local
+    // clock time (Fitbit's legacy JSON beside a Takeout's CSVs).
+    bool offset_assumed = false;
     // Creation time when the format gives it (UTC seconds; 0 = unknown).
     // Two different specific stages over the same time: the later wins.
     UtcSeconds created = 0;
@@ -78,13 +108,13 @@ struct Record {
     std::string id;          // the record's own id if it has one
     // Native epoch length in seconds (0 = unknown / event-based).
     std::int32_t epoch_s = 0;
-    // IANA time zone the format states for the record (Apple HKTimeZone
-    // metadata), empty when it states none.
-    std::string tz_name;
     // The night's label date when the format states it (Garmin
     // calendarDate); not-a-date: the local date of the session's end
     // (METRICS.md §1.5).
     boost::gregorian::date label_date;
+    // IANA time zone the format states for the record (Apple HKTimeZone
+    // metadata), empty when it states none.
+    std::string tz_name;
 };
 
 // A night with totals only (Garmin account export, Withings sleep.csv):
@@ -104,6 +134,8 @@ struct SummaryRecord {
     std::uint32_t line = 0;
     std::string id;
     boost::gregorian::date label_date;  // as Record::label_date
+    VendorFigures vendor;               // as the file states them
+    bool offset_assumed = false;        // as Record::offset_assumed
 };
 
 enum class DoseForm : std::uint8_t {
@@ -180,6 +212,7 @@ struct Night {
     Provenance provenance;
     // HRV and resting heart rate with their provenance (METRICS.md §8).
     NightVitals vitals;
+    VendorFigures vendor;  // the file's own totals and scores for this night
 
     // Throws std::logic_error naming the broken invariant.
     void validate() const;
