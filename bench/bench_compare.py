@@ -2,11 +2,13 @@
 """Before/after comparison: sleeparch vs scipy.stats.bootstrap.
 
 Simulates 365 baseline + 365 treatment nights of the 10 default metrics
-(AR(1) noise, seeded), times sleeparch's whole compare_periods (the AR(1)
-plug-in estimator of each difference of means, Holm, MDE; the sensitivity
-block: trend-adjusted HAC regressions and the studentised stationary bootstrap
-B = 10,000 per metric with automatic block lengths, each resample also getting
-two prewhitened Newey-West variances; dose-response; bench_compare, best of 5),
+(AR(1) noise, seeded), times sleeparch's whole compare_periods (the
+estimator of each difference of means: the larger of the per-period AR(1) and
+the pooled decay-aware variance; Holm behind the primary's gate, MDE; the
+sensitivity block: trend-adjusted HAC regressions and the studentised
+stationary bootstrap B = 10,000 per metric with automatic block lengths, each
+resample studentised by the same estimator from its moments; dose-response;
+bench_compare, best of 5),
 then times scipy.stats.bootstrap doing the same number of resamples of the
 same difference of means for the same 10 metrics in this script (scipy
 resamples single nights, not blocks, and computes only the means: it does less
