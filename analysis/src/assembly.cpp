@@ -410,12 +410,26 @@ AssemblyResult assemble_nights(const ImportBatch& batch, const AssemblyOptions& 
         std::vector<std::size_t>().swap(idx);  // its sessions hold the indices now
     }
     for (Session& s : sessions) resolve(batch, s, result);
+    // A summary with the id and window of one already taken, from the same
+    // source, is that record read again (overlapping backups, a file given
+    // twice), as records merge by session id: one night, the files listed.
+    std::map<std::tuple<std::string, std::string, UtcSeconds, UtcSeconds>, std::size_t> summary_seen;
     for (std::size_t i = 0; i < batch.summaries.size(); ++i) {
         Session s;
         const SummaryRecord& r = batch.summaries[i];
         s.key = r.source >= 0 && static_cast<std::size_t>(r.source) < batch.sources.size()
                     ? batch.sources[r.source].key()
                     : std::string("?");
+        if (!r.id.empty()) {
+            const auto [it, fresh] = summary_seen.try_emplace({s.key, r.id, r.start, r.end}, sessions.size());
+            if (!fresh) {
+                auto& files = sessions[it->second].night.provenance.files;
+                if (r.file < batch.files.size() &&
+                    std::find(files.begin(), files.end(), batch.files[r.file]) == files.end())
+                    files.push_back(batch.files[r.file]);
+                continue;
+            }
+        }
         from_summary(batch, i, s);
         sessions.push_back(std::move(s));
     }

@@ -448,3 +448,26 @@ TEST(Assembly, VendorFiguresComeWithTheNight) {
     all.append(std::move(b));
     EXPECT_DOUBLE_EQ(assemble_nights(all).nights[0].vendor.score, 80);
 }
+
+// One summary record read from two overlapping backups (same source, id and
+// window) is one night, both files named; a different id is another night.
+TEST(Assembly, SummaryReadTwiceIsOneNight) {
+    ImportBatch b = batch_with_sources({"watch"});
+    b.files = {"backup-1.zip", "backup-2.zip"};
+    SummaryRecord s;
+    s.start = kT0;
+    s.end = kT0 + 11 * 3600;
+    s.totals.asleep_unstaged_min = 660;
+    s.id = "1606510800000";
+    s.file = 0;
+    b.summaries.push_back(s);
+    s.file = 1;
+    b.summaries.push_back(s);
+    const AssemblyResult r = assemble_nights(b);
+    ASSERT_EQ(r.nights.size(), 1u);
+    EXPECT_EQ(r.nights[0].provenance.files, (std::vector<std::string>{"backup-1.zip", "backup-2.zip"}));
+    SummaryRecord other = s;
+    other.id = "1606510800001";
+    b.summaries.push_back(other);
+    EXPECT_EQ(assemble_nights(b).nights.size(), 2u);
+}
