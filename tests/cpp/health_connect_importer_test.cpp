@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <zip.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -188,15 +189,32 @@ TEST(HealthConnect, ZipAsThePhoneWritesIt) {
     zip_source_t* src = zip_source_buffer(z, db.data(), db.size(), 0);
     ASSERT_GE(zip_file_add(z, "health_connect_export.db", src, ZIP_FL_ENC_UTF_8), 0);
     ASSERT_EQ(zip_close(z), 0);
+    // The importer's temporary copy goes to a directory of this test's own, so
+    // other tests running beside it cannot put their copies where this looks.
+    testing::TempDir tmp;
+    struct TmpdirOverride {
+        bool had = false;
+        std::string saved;
+        explicit TmpdirOverride(const std::string& dir) {
+            if (const char* old = std::getenv("TMPDIR")) { had = true; saved = old; }
+            ::setenv("TMPDIR", dir.c_str(), 1);
+        }
+        ~TmpdirOverride() {
+            if (had) ::setenv("TMPDIR", saved.c_str(), 1); else ::unsetenv("TMPDIR");
+        }
+    };
     importers::ImportReport report;
-    ImportBatch b = importers::import_paths({path.string()}, kOptions, &report);
+    ImportBatch b;
+    {
+        TmpdirOverride over(tmp.path().string());
+        ASSERT_EQ(std::filesystem::temp_directory_path(), tmp.path());
+        b = importers::import_paths({path.string()}, kOptions, &report);
+    }
     ASSERT_EQ(report.imported.size(), 1u);
     EXPECT_EQ(report.imported[0].second, "health_connect");
     EXPECT_EQ(assemble_nights(b).nights.size(), 3u);
-    // The temporary copy is gone.
-    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
-        EXPECT_EQ(e.path().filename().string().rfind("sleeparch-hc-", 0), std::string::npos) << e.path();
-    }
+    // The temporary copy is gone: the private directory is empty again.
+    EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
 }
 
 TEST(HealthConnect, HrvAndRestingHeartRate) {
