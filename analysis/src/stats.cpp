@@ -1,12 +1,19 @@
 #include "sleeparch/stats.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
+#include <cstdlib>
+#include <string_view>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
 #endif
 
 #include <boost/math/distributions/normal.hpp>
@@ -20,6 +27,10 @@ namespace {
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 // Below this expected block length a resample walks value by value.
 constexpr double per_value_below_block = 8.0;
+// A start in [0, n) from the high 32 bits of a random word (32.32 fixed point).
+inline std::size_t per_value_start(std::uint64_t r, std::size_t n) {
+    return static_cast<std::size_t>(((r >> 32) * static_cast<std::uint64_t>(n)) >> 32);
+}
 // Andrews & Monahan's cap on the prewhitening coefficient.
 constexpr double max_prewhitening = 0.97;
 
@@ -294,7 +305,8 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
     for (std::size_t i = 0; i < 2 * n_; ++i) prefix_[i + 1] = prefix_[i] + x[i % n_];
     const double p = 1.0 / block_length_;
     log_continue_ = p >= 1.0 ? 0.0 : std::log1p(-p);
-    per_value_ = block_length_ < per_value_below_block && n_ > 0;
+    // The per-value walk's 32-bit arithmetic holds for n < 2^17.
+    per_value_ = block_length_ < per_value_below_block && n_ > 0 && n_ < (std::size_t{1} << 17);
     values_.assign(x.begin(), x.end());
     shift_ = mean(x);
     c0_.assign(2 * n_ + 1, 0.0);
@@ -311,10 +323,12 @@ StationaryBootstrap::StationaryBootstrap(std::span<const double> x, double block
         r2_[i + 1] = r2_[i] + (i >= 2 ? y * centred_[i - 2] : 0.0);
     }
     if (per_value_) {
-        const double below = std::ldexp(p, 64);
-        new_block_below_ = below >= 0x1p64 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(below);
-        start_scale_ = static_cast<std::uint64_t>(
-            std::floor(std::ldexp(static_cast<double>(n_), 96) / static_cast<double>(new_block_below_)));
+        // p * 2^32 rounded; 2^32 (every value starts a block) when p is 1.
+        new_block_below_ = static_cast<std::uint64_t>(std::llround(std::ldexp(p, 32)));
+        // ceil(n 2^44 / below): below >= 2^29 keeps it under 2^32, and
+        // u * scale (u < below) under 2^64.
+        const unsigned __int128 num = static_cast<unsigned __int128>(n_) << 44;
+        jump_scale_ = static_cast<std::uint64_t>((num + new_block_below_ - 1) / new_block_below_);
         return;
     }
     if (log_continue_ < 0) {
@@ -343,17 +357,19 @@ void StationaryBootstrap::walk(Xoshiro256ss& rng, Value&& value, Block&& block) 
         // registers instead of being stored back every value.
         Xoshiro256ss g = rng;
         const std::size_t n = n_;
-        const std::uint64_t scale = start_scale_, below = new_block_below_;
-        std::size_t idx = static_cast<std::size_t>(g.bounded(n));
+        const std::uint64_t below = new_block_below_, scale = jump_scale_;
+        std::size_t idx = per_value_start(g.next(), n);
+        std::uint64_t word = 0;
         for (std::size_t i = 0; i < n; ++i) {
             value(idx);
-            const std::uint64_t r = g.next();
-            const auto jump = static_cast<std::size_t>((static_cast<unsigned __int128>(r) * scale) >> 96);
+            if ((i & 1) == 0) word = g.next();
+            const std::uint64_t u = (i & 1) != 0 ? word >> 32 : word & 0xFFFFFFFFULL;
+            const auto jump = static_cast<std::size_t>(std::min((u * scale) >> 44, std::uint64_t{n - 1}));
             std::size_t next = idx + 1;
             next = next == n ? 0 : next;
             // Selects, not branches: a branch here would be mispredicted at
             // every block start.
-            idx = r < below ? std::min(jump, n - 1) : next;
+            idx = u < below ? jump : next;
         }
         rng = g;
         return;
@@ -474,6 +490,166 @@ SeriesMoments StationaryBootstrap::resample_moments(Xoshiro256ss& rng) const {
     return m;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SLEEPARCH_LANES_AVX512 1
+namespace {
+// The per-value walk of resample_moments for eight generators at once, one
+// per 64-bit lane: xoshiro256** with shifts and adds (no 64-bit multiply),
+// the same 32-bit split of each word, and the same additions in the same
+// order as the scalar loop (the file is built without contraction into fused
+// multiply-adds), so every lane is bit-identical to its scalar walk.
+// state[j][k] is word j of lane k's generator.
+// GCC 12's AVX-512 headers start some intrinsics from _mm512_undefined_*,
+// which its flow analysis reports as uninitialised once inlined here; 512-bit
+// values passed between these internal functions trip the ABI note.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#define SLEEPARCH_AVX512 __attribute__((target("avx512f,avx512dq")))
+// One xoshiro256** step in each lane.
+SLEEPARCH_AVX512 inline __m512i xoshiro_next8(__m512i& s0, __m512i& s1, __m512i& s2, __m512i& s3) {
+    const __m512i x5 = _mm512_add_epi64(s1, _mm512_slli_epi64(s1, 2));
+    const __m512i rot = _mm512_rol_epi64(x5, 7);
+    const __m512i result = _mm512_add_epi64(rot, _mm512_slli_epi64(rot, 3));
+    const __m512i t = _mm512_slli_epi64(s1, 17);
+    s2 = _mm512_xor_si512(s2, s0);
+    s3 = _mm512_xor_si512(s3, s1);
+    s1 = _mm512_xor_si512(s1, s2);
+    s0 = _mm512_xor_si512(s0, s3);
+    s2 = _mm512_xor_si512(s2, t);
+    s3 = _mm512_rol_epi64(s3, 45);
+    return result;
+}
+// per_value_start in each lane.
+SLEEPARCH_AVX512 inline __m512i per_value_start8(__m512i r, __m512i n) {
+    return _mm512_srli_epi64(_mm512_mul_epu32(_mm512_srli_epi64(r, 32), n), 32);
+}
+
+// The scalar loop's state in the lanes.
+struct Walk8 {
+    __m512i idx;
+    __m512d s, sq, l1, l2, last, prev;
+};
+
+// One value of each lane's walk: add y[idx] to the sums, then step idx with
+// the 32 random bits u (new block when u < below, at min(u scale >> 44, n - 1)).
+SLEEPARCH_AVX512 inline __m512d walk_step8(Walk8& w, const double* y, __m512i u, __m512i below, __m512i scale,
+                                           __m512i n, __m512i n_minus_1) {
+    const __m512d v = _mm512_i64gather_pd(w.idx, y, 8);
+    w.s = _mm512_add_pd(w.s, v);
+    w.sq = _mm512_add_pd(w.sq, _mm512_mul_pd(v, v));
+    w.l1 = _mm512_add_pd(w.l1, _mm512_mul_pd(v, w.last));
+    w.l2 = _mm512_add_pd(w.l2, _mm512_mul_pd(v, w.prev));
+    w.prev = w.last;
+    w.last = v;
+    const __m512i jump = _mm512_min_epu64(_mm512_srli_epi64(_mm512_mul_epu32(u, scale), 44), n_minus_1);
+    __m512i nxt = _mm512_add_epi64(w.idx, _mm512_set1_epi64(1));
+    nxt = _mm512_mask_mov_epi64(nxt, _mm512_cmpeq_epu64_mask(nxt, n), _mm512_setzero_si512());
+    w.idx = _mm512_mask_mov_epi64(nxt, _mm512_cmplt_epu64_mask(u, below), jump);
+    return v;
+}
+
+SLEEPARCH_AVX512 void per_value_moments_avx512(const double* y, std::size_t n, std::uint64_t below,
+                                               std::uint64_t scale, std::uint64_t (&state)[4][bootstrap_lanes],
+                                               double (&acc)[8][bootstrap_lanes]) {
+    __m512i s0 = _mm512_loadu_si512(state[0]);
+    __m512i s1 = _mm512_loadu_si512(state[1]);
+    __m512i s2 = _mm512_loadu_si512(state[2]);
+    __m512i s3 = _mm512_loadu_si512(state[3]);
+    const __m512i nv = _mm512_set1_epi64(static_cast<long long>(n));
+    const __m512i n1 = _mm512_set1_epi64(static_cast<long long>(n - 1));
+    const __m512i belowv = _mm512_set1_epi64(static_cast<long long>(below));
+    const __m512i scalev = _mm512_set1_epi64(static_cast<long long>(scale));
+    const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
+    Walk8 w;
+    w.idx = per_value_start8(xoshiro_next8(s0, s1, s2, s3), nv);
+    w.s = w.sq = w.l1 = w.l2 = w.last = w.prev = _mm512_setzero_pd();
+    __m512d head0 = _mm512_setzero_pd(), head1 = head0;
+    // Values in pairs: one word each, the low half for the first.
+    std::size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        const __m512i r = xoshiro_next8(s0, s1, s2, s3);
+        const __m512d a = walk_step8(w, y, _mm512_and_si512(r, low32), belowv, scalev, nv, n1);
+        const __m512d b = walk_step8(w, y, _mm512_srli_epi64(r, 32), belowv, scalev, nv, n1);
+        if (i == 0) {
+            head0 = a;
+            head1 = b;
+        }
+    }
+    if (i < n) {
+        const __m512i r = xoshiro_next8(s0, s1, s2, s3);
+        const __m512d a = walk_step8(w, y, _mm512_and_si512(r, low32), belowv, scalev, nv, n1);
+        if (i == 0) head0 = a;
+    }
+    _mm512_storeu_si512(state[0], s0);
+    _mm512_storeu_si512(state[1], s1);
+    _mm512_storeu_si512(state[2], s2);
+    _mm512_storeu_si512(state[3], s3);
+    _mm512_storeu_pd(acc[0], w.s);
+    _mm512_storeu_pd(acc[1], w.sq);
+    _mm512_storeu_pd(acc[2], w.l1);
+    _mm512_storeu_pd(acc[3], w.l2);
+    _mm512_storeu_pd(acc[4], head0);
+    _mm512_storeu_pd(acc[5], head1);
+    _mm512_storeu_pd(acc[6], w.prev);
+    _mm512_storeu_pd(acc[7], w.last);
+}
+
+#pragma GCC diagnostic pop
+#undef SLEEPARCH_AVX512
+
+bool lanes_env_allows_simd() {
+    const char* v = std::getenv("SLEEPARCH_BOOTSTRAP_SIMD");
+    return !(v && std::string_view(v) == "0");
+}
+const bool kLanesAvx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                          lanes_env_allows_simd();
+}  // namespace
+#endif
+
+bool StationaryBootstrap::simd_lanes_available() {
+#ifdef SLEEPARCH_LANES_AVX512
+    return kLanesAvx512;
+#else
+    return false;
+#endif
+}
+
+void StationaryBootstrap::resample_moments_lanes(std::span<Xoshiro256ss, bootstrap_lanes> lanes,
+                                                 std::span<SeriesMoments, bootstrap_lanes> out,
+                                                 bool allow_simd) const {
+#ifdef SLEEPARCH_LANES_AVX512
+    if (allow_simd && kLanesAvx512 && per_value_ && n_ > 0) {
+        std::uint64_t state[4][bootstrap_lanes];
+        for (std::size_t k = 0; k < bootstrap_lanes; ++k)
+            for (std::size_t j = 0; j < 4; ++j) state[j][k] = lanes[k].state()[j];
+        double acc[8][bootstrap_lanes];
+        per_value_moments_avx512(centred_.data(), n_, new_block_below_, jump_scale_, state, acc);
+        for (std::size_t k = 0; k < bootstrap_lanes; ++k) {
+            lanes[k] = Xoshiro256ss::from_state({state[0][k], state[1][k], state[2][k], state[3][k]});
+            SeriesMoments& m = out[k];
+            m = SeriesMoments{};
+            m.n = n_;
+            m.shift = shift_;
+            m.s = acc[0][k];
+            m.s2 = acc[1][k];
+            m.l1 = acc[2][k];
+            m.l2 = acc[3][k];
+            m.head0 = acc[4][k];
+            m.head1 = acc[5][k];
+            m.tail0 = acc[6][k];
+            m.tail1 = acc[7][k];
+        }
+        return;
+    }
+#endif
+    (void)allow_simd;
+    for (std::size_t k = 0; k < bootstrap_lanes; ++k) out[k] = resample_moments(lanes[k]);
+}
+
 double StationaryBootstrap::resample_mean(Xoshiro256ss& rng) const {
     if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
     const double* x = values_.data();
@@ -592,11 +768,20 @@ BootstrapInterval bootstrap_diff_ci(std::span<const double> baseline,
     const StationaryBootstrap sb(baseline, out.block_baseline);
     const StationaryBootstrap st(treatment, out.block_treatment);
     std::vector<double> tstar(B);
-    for (std::size_t b = 0; b < B; ++b) {
-        const SeriesMoments mb = sb.resample_moments(rng);
-        const SeriesMoments mt = st.resample_moments(rng);
-        const DiffVariance d = diff_variance(mb, mt);
-        tstar[b] = (d.diff - diff) / std::max(std::sqrt(d.var), se_floor);
+    // Resamples in groups of bootstrap_lanes, lane k from a stream of its
+    // own (one word of rng seeds them all); the last group's surplus is
+    // dropped, so the interval depends on the seed and B alone.
+    std::array<Xoshiro256ss, bootstrap_lanes> lanes;
+    const std::uint64_t lane_seed = rng.next();
+    for (std::size_t k = 0; k < bootstrap_lanes; ++k) lanes[k] = Xoshiro256ss::for_stream(lane_seed, k);
+    std::array<SeriesMoments, bootstrap_lanes> mb, mt;
+    for (std::size_t b = 0; b < B; b += bootstrap_lanes) {
+        sb.resample_moments_lanes(lanes, mb);
+        st.resample_moments_lanes(lanes, mt);
+        for (std::size_t k = 0; k < bootstrap_lanes && b + k < B; ++k) {
+            const DiffVariance d = diff_variance(mb[k], mt[k]);
+            tstar[b + k] = (d.diff - diff) / std::max(std::sqrt(d.var), se_floor);
+        }
     }
     const double alpha = (1.0 - level) / 2.0;
     auto at = [&](double q) {

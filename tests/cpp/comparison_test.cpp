@@ -298,7 +298,9 @@ TEST(Comparison, PValueAndIntervalNeverDisagree) {
         const bool excludes = t.ci_low > 0 || t.ci_high < 0;
         excluded += excludes;
         if ((t.p < 0.05) != excludes) ++disagreements;
-        if (!excludes) EXPECT_LT(std::fabs(t.diff), t.mde) << "CI includes 0 but |diff| >= MDE";
+        if (!excludes) {
+            EXPECT_LT(std::fabs(t.diff), t.mde) << "CI includes 0 but |diff| >= MDE";
+        }
     }
     EXPECT_EQ(disagreements, 0);
     EXPECT_GT(excluded, 50);  // both outcomes were exercised
@@ -831,9 +833,10 @@ TEST(CompareCli, JsonHasTheDocumentedShape) {
         EXPECT_TRUE(m["sensitivity"].contains("trend_adjusted")) << m["metric"];
         EXPECT_TRUE(m["sensitivity"].contains("bootstrap")) << m["metric"];
         // One estimator: p < 0.05 exactly when the CI excludes 0.
-        if (m["p"].is_number())
+        if (m["p"].is_number()) {
             EXPECT_EQ(m["p"].get<double>() < 0.05,
                       m["ci_low"].get<double>() > 0 || m["ci_high"].get<double>() < 0) << m["metric"];
+        }
     }
     EXPECT_EQ(j["primary"], "sol_min");
     EXPECT_EQ(j["secondary"].size(), 9u);

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <iostream>
 #include <vector>
 
 #include "sleeparch/random.hpp"
@@ -236,6 +238,51 @@ TEST(Stats, ResampleMomentsAreThoseOfTheResample) {
     EXPECT_EQ(m.tail1, 2.0);
 }
 
+// The lanes (vector walk where the machine has AVX-512) give, bit for bit,
+// the moments of each lane's scalar walk, and leave each generator where the
+// scalar walk leaves it; short and long blocks, tiny series included.
+TEST(Stats, ResampleMomentsLanesEqualTheScalarWalks) {
+    Xoshiro256ss g(12);
+    for (std::size_t n : {1u, 2u, 3u, 17u, 365u}) {
+        const auto x = ar1(n, 0.4, g);
+        for (double block : {1.0, 2.0, 3.7, 7.9, 8.0, 30.0}) {
+            const StationaryBootstrap sb(x, block);
+            std::array<Xoshiro256ss, bootstrap_lanes> lanes, scalar;
+            for (std::size_t k = 0; k < bootstrap_lanes; ++k) lanes[k] = scalar[k] = Xoshiro256ss::for_stream(7, k);
+            std::array<SeriesMoments, bootstrap_lanes> got;
+            for (int rep = 0; rep < 20; ++rep) {
+                sb.resample_moments_lanes(lanes, got);
+                for (std::size_t k = 0; k < bootstrap_lanes; ++k) {
+                    const SeriesMoments want = sb.resample_moments(scalar[k]);
+                    ASSERT_EQ(got[k].n, want.n);
+                    ASSERT_EQ(got[k].shift, want.shift);
+                    ASSERT_EQ(got[k].s, want.s) << n << " " << block << " lane " << k;
+                    ASSERT_EQ(got[k].s2, want.s2) << n << " " << block;
+                    ASSERT_EQ(got[k].l1, want.l1) << n << " " << block;
+                    ASSERT_EQ(got[k].l2, want.l2) << n << " " << block;
+                    ASSERT_EQ(got[k].head0, want.head0) << n << " " << block;
+                    ASSERT_EQ(got[k].head1, want.head1) << n << " " << block;
+                    ASSERT_EQ(got[k].tail0, want.tail0) << n << " " << block;
+                    ASSERT_EQ(got[k].tail1, want.tail1) << n << " " << block;
+                    ASSERT_EQ(lanes[k].state(), scalar[k].state());
+                }
+            }
+            // Forcing the scalar path gives the same again.
+            std::array<Xoshiro256ss, bootstrap_lanes> a, b;
+            for (std::size_t k = 0; k < bootstrap_lanes; ++k) a[k] = b[k] = Xoshiro256ss::for_stream(9, k);
+            std::array<SeriesMoments, bootstrap_lanes> va, vb;
+            sb.resample_moments_lanes(a, va, true);
+            sb.resample_moments_lanes(b, vb, false);
+            for (std::size_t k = 0; k < bootstrap_lanes; ++k) {
+                ASSERT_EQ(va[k].s, vb[k].s);
+                ASSERT_EQ(va[k].l2, vb[k].l2);
+            }
+        }
+    }
+    std::cout << "[ INFO     ] vector lanes " << (StationaryBootstrap::simd_lanes_available() ? "used" : "not available")
+              << "\n";
+}
+
 TEST(Stats, ResampledSeriesIsTheResampledMeanAndCircularRuns) {
     std::vector<double> x(97);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);
@@ -258,6 +305,19 @@ TEST(Stats, ResampledSeriesIsTheResampledMeanAndCircularRuns) {
                 ASSERT_LT(y[i], 97.0);
                 if (i == 0 || y[i] != std::fmod(y[i - 1] + 1.0, 97.0)) ++runs;
             }
+        }
+        if (block == 1.0) {
+            // Every value is a fresh start: uniform over the 97 positions
+            // (chi-square with 96 df; 140 is its 0.999 quantile).
+            std::vector<double> count(97, 0.0);
+            Xoshiro256ss c(23);
+            for (int rep = 0; rep < 400; ++rep) {
+                sb.resample(c, y);
+                for (double v : y) count[static_cast<std::size_t>(v)] += 1;
+            }
+            double chi2 = 0;
+            for (double k : count) chi2 += (k - 400.0) * (k - 400.0) / 400.0;
+            EXPECT_LT(chi2, 140.0);
         }
         // Mean run length near the block length (runs can also join by
         // chance; long blocks are cut at the end of the resample).

@@ -115,6 +115,9 @@ struct SeriesMoments {
 };
 SeriesMoments series_moments(std::span<const double> x, double shift);
 
+// Resamples drawn side by side by resample_moments_lanes: one generator each.
+inline constexpr std::size_t bootstrap_lanes = 8;
+
 class StationaryBootstrap {
 public:
     StationaryBootstrap(std::span<const double> x, double block_length);
@@ -122,6 +125,15 @@ public:
     // The moments of one resample (shift: the series' own mean), from prefix
     // sums per block: O(blocks), the same resample as resample() draws.
     SeriesMoments resample_moments(Xoshiro256ss& rng) const;
+    // bootstrap_lanes resamples at once, lane k drawn from lanes[k]: the
+    // moments equal, bit for bit, those resample_moments(lanes[k]) gives, and
+    // each generator ends where it would. With short blocks and AVX-512
+    // (unless allow_simd is false or SLEEPARCH_BOOTSTRAP_SIMD=0) the eight
+    // walks run in the lanes of one vector.
+    void resample_moments_lanes(std::span<Xoshiro256ss, bootstrap_lanes> lanes,
+                                std::span<SeriesMoments, bootstrap_lanes> out, bool allow_simd = true) const;
+    // Whether resample_moments_lanes uses the vector walk on this machine.
+    static bool simd_lanes_available();
     // `out` must hold size() values.
     void resample(Xoshiro256ss& rng, std::span<double> out) const;
     std::size_t size() const { return n_; }
@@ -139,13 +151,16 @@ private:
     // length is 1 + the number of thresholds above one random word, so most
     // blocks need no logarithm (the tail beyond the table uses one).
     std::vector<std::uint64_t> continue_thresholds_;
-    // Short blocks: one random word per value decides "new block" (word <
-    // new_block_below_, probability 1/block_length) and, when so, also gives
-    // the new start as floor(word * n / new_block_below_) in 32.96 fixed
-    // point (bias below 1e-12); branch-free, so cheaper than a block sum.
+    // Short blocks: 32 random bits u per value (the halves of one word per
+    // two values, low half first). u < new_block_below_ (probability
+    // 1/block_length to 2^-32) starts a new block, at u * n / below in fixed
+    // point: min(u * jump_scale_ >> 44, n - 1), a uniform start to 1e-6;
+    // the first start is floor(hi * n / 2^32) of a word of its own.
+    // Branch-free, so cheaper than a block sum, and the same integer steps in
+    // a vector lane as in a scalar loop.
     bool per_value_ = false;
     std::uint64_t new_block_below_ = 0;
-    std::uint64_t start_scale_ = 0;
+    std::uint64_t jump_scale_ = 0;
     std::vector<double> values_;
     // For resample_moments, over y = x - mean(x) repeated twice: prefix sums
     // of y, y^2, y_j y_{j-1} and y_j y_{j-2}, and y itself.
