@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sleeparch/comparison.hpp"
+#include "sleeparch/stats.hpp"
 #include "sleeparch/metrics.hpp"
 
 using namespace sleeparch;
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
     out["metrics"] = r.metrics.size();
     out["resamples"] = resamples;
     out["threads"] = threads;
+    out["lanes"] = std::string(sleeparch::StationaryBootstrap::lanes_isa());
     nlohmann::json ci = nlohmann::json::object();
     for (const auto& m : r.metrics) ci[m.metric] = {m.ci_low, m.ci_high};
     out["ci"] = ci;

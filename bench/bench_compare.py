@@ -90,7 +90,7 @@ def main():
 
     print(f"{args.nights} + {args.nights} nights, {len(METRICS)} metrics, B = {args.resamples}")
     print(f"sleeparch compare_periods (estimator + sensitivity incl. studentised stationary bootstrap): {ours['seconds']:.4f} s wall,"
-          f" {ours['cpu_seconds']:.4f} s CPU  ({ours['threads'] or 'all'} thread(s))")
+          f" {ours['cpu_seconds']:.4f} s CPU  ({ours['threads'] or 'all'} thread(s), {ours['lanes']} bootstrap lanes)")
     print(f"scipy.stats.bootstrap (iid percentile, difference of means only):       {best:.4f} s wall,"
           f" {best_cpu:.4f} s CPU")
     print(f"ratio scipy / sleeparch: {best / ours['seconds']:.1f}x wall, {best_cpu / ours['cpu_seconds']:.1f}x CPU")

@@ -598,23 +598,118 @@ SLEEPARCH_AVX512 void per_value_moments_avx512(const double* y, std::size_t n, s
     _mm512_storeu_pd(acc[7], w.last);
 }
 
+#define SLEEPARCH_AVX2 __attribute__((target("avx2")))
+// The same walk, four lanes in a 256-bit vector (lanes first..first + 3),
+// for machines without AVX-512: no rotate, unsigned compare or 64-bit min,
+// so shifts and signed compares of values below 2^63.
+SLEEPARCH_AVX2 inline __m256i rotl4(__m256i x, int k) {
+    return _mm256_or_si256(_mm256_slli_epi64(x, k), _mm256_srli_epi64(x, 64 - k));
+}
+SLEEPARCH_AVX2 inline __m256i xoshiro_next4(__m256i& s0, __m256i& s1, __m256i& s2, __m256i& s3) {
+    const __m256i x5 = _mm256_add_epi64(s1, _mm256_slli_epi64(s1, 2));
+    const __m256i rot = rotl4(x5, 7);
+    const __m256i result = _mm256_add_epi64(rot, _mm256_slli_epi64(rot, 3));
+    const __m256i t = _mm256_slli_epi64(s1, 17);
+    s2 = _mm256_xor_si256(s2, s0);
+    s3 = _mm256_xor_si256(s3, s1);
+    s1 = _mm256_xor_si256(s1, s2);
+    s0 = _mm256_xor_si256(s0, s3);
+    s2 = _mm256_xor_si256(s2, t);
+    s3 = rotl4(s3, 45);
+    return result;
+}
+
+struct Walk4 {
+    __m256i idx;
+    __m256d s, sq, l1, l2, last, prev;
+};
+
+SLEEPARCH_AVX2 inline __m256d walk_step4(Walk4& w, const double* y, __m256i u, __m256i below, __m256i scale,
+                                         __m256i n, __m256i n_minus_1) {
+    const __m256d v = _mm256_i64gather_pd(y, w.idx, 8);
+    w.s = _mm256_add_pd(w.s, v);
+    w.sq = _mm256_add_pd(w.sq, _mm256_mul_pd(v, v));
+    w.l1 = _mm256_add_pd(w.l1, _mm256_mul_pd(v, w.last));
+    w.l2 = _mm256_add_pd(w.l2, _mm256_mul_pd(v, w.prev));
+    w.prev = w.last;
+    w.last = v;
+    __m256i jump = _mm256_srli_epi64(_mm256_mul_epu32(u, scale), 44);
+    jump = _mm256_blendv_epi8(jump, n_minus_1, _mm256_cmpgt_epi64(jump, n_minus_1));
+    __m256i nxt = _mm256_add_epi64(w.idx, _mm256_set1_epi64x(1));
+    nxt = _mm256_andnot_si256(_mm256_cmpeq_epi64(nxt, n), nxt);
+    w.idx = _mm256_blendv_epi8(nxt, jump, _mm256_cmpgt_epi64(below, u));
+    return v;
+}
+
+SLEEPARCH_AVX2 void per_value_moments_avx2(const double* y, std::size_t n, std::uint64_t below,
+                                           std::uint64_t scale, std::uint64_t (&state)[4][bootstrap_lanes],
+                                           double (&acc)[8][bootstrap_lanes], std::size_t first) {
+    auto load = [&](std::size_t j) SLEEPARCH_AVX2 {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(state[j] + first));
+    };
+    __m256i s0 = load(0), s1 = load(1), s2 = load(2), s3 = load(3);
+    const __m256i nv = _mm256_set1_epi64x(static_cast<long long>(n));
+    const __m256i n1 = _mm256_set1_epi64x(static_cast<long long>(n - 1));
+    const __m256i belowv = _mm256_set1_epi64x(static_cast<long long>(below));
+    const __m256i scalev = _mm256_set1_epi64x(static_cast<long long>(scale));
+    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFFLL);
+    Walk4 w;
+    {
+        const __m256i r = xoshiro_next4(s0, s1, s2, s3);
+        w.idx = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(r, 32), nv), 32);
+    }
+    w.s = w.sq = w.l1 = w.l2 = w.last = w.prev = _mm256_setzero_pd();
+    __m256d head0 = _mm256_setzero_pd(), head1 = head0;
+    std::size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        const __m256i r = xoshiro_next4(s0, s1, s2, s3);
+        const __m256d a = walk_step4(w, y, _mm256_and_si256(r, low32), belowv, scalev, nv, n1);
+        const __m256d b = walk_step4(w, y, _mm256_srli_epi64(r, 32), belowv, scalev, nv, n1);
+        if (i == 0) {
+            head0 = a;
+            head1 = b;
+        }
+    }
+    if (i < n) {
+        const __m256i r = xoshiro_next4(s0, s1, s2, s3);
+        const __m256d a = walk_step4(w, y, _mm256_and_si256(r, low32), belowv, scalev, nv, n1);
+        if (i == 0) head0 = a;
+    }
+    auto store = [&](std::size_t j, __m256i v) SLEEPARCH_AVX2 {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(state[j] + first), v);
+    };
+    store(0, s0);
+    store(1, s1);
+    store(2, s2);
+    store(3, s3);
+    const __m256d out[8] = {w.s, w.sq, w.l1, w.l2, head0, head1, w.prev, w.last};
+    for (std::size_t j = 0; j < 8; ++j) _mm256_storeu_pd(acc[j] + first, out[j]);
+}
+
 #pragma GCC diagnostic pop
 #undef SLEEPARCH_AVX512
+#undef SLEEPARCH_AVX2
 
-bool lanes_env_allows_simd() {
+// "0": the scalar walk; "avx2": AVX2 even where AVX-512 exists (tests).
+enum class LaneIsa { Scalar, Avx2, Avx512 };
+LaneIsa lanes_isa() {
     const char* v = std::getenv("SLEEPARCH_BOOTSTRAP_SIMD");
-    return !(v && std::string_view(v) == "0");
+    const std::string_view want = v ? v : "";
+    if (want == "0") return LaneIsa::Scalar;
+    if (want != "avx2" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+        return LaneIsa::Avx512;
+    if (__builtin_cpu_supports("avx2")) return LaneIsa::Avx2;
+    return LaneIsa::Scalar;
 }
-const bool kLanesAvx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                          lanes_env_allows_simd();
+const LaneIsa kLaneIsa = lanes_isa();
 }  // namespace
 #endif
 
-bool StationaryBootstrap::simd_lanes_available() {
+std::string_view StationaryBootstrap::lanes_isa() {
 #ifdef SLEEPARCH_LANES_AVX512
-    return kLanesAvx512;
+    return kLaneIsa == LaneIsa::Avx512 ? "avx512" : kLaneIsa == LaneIsa::Avx2 ? "avx2" : "scalar";
 #else
-    return false;
+    return "scalar";
 #endif
 }
 
@@ -622,12 +717,17 @@ void StationaryBootstrap::resample_moments_lanes(std::span<Xoshiro256ss, bootstr
                                                  std::span<SeriesMoments, bootstrap_lanes> out,
                                                  bool allow_simd) const {
 #ifdef SLEEPARCH_LANES_AVX512
-    if (allow_simd && kLanesAvx512 && per_value_ && n_ > 0) {
+    if (allow_simd && kLaneIsa != LaneIsa::Scalar && per_value_ && n_ > 0) {
         std::uint64_t state[4][bootstrap_lanes];
         for (std::size_t k = 0; k < bootstrap_lanes; ++k)
             for (std::size_t j = 0; j < 4; ++j) state[j][k] = lanes[k].state()[j];
         double acc[8][bootstrap_lanes];
-        per_value_moments_avx512(centred_.data(), n_, new_block_below_, jump_scale_, state, acc);
+        if (kLaneIsa == LaneIsa::Avx512) {
+            per_value_moments_avx512(centred_.data(), n_, new_block_below_, jump_scale_, state, acc);
+        } else {
+            for (std::size_t first = 0; first < bootstrap_lanes; first += 4)
+                per_value_moments_avx2(centred_.data(), n_, new_block_below_, jump_scale_, state, acc, first);
+        }
         for (std::size_t k = 0; k < bootstrap_lanes; ++k) {
             lanes[k] = Xoshiro256ss::from_state({state[0][k], state[1][k], state[2][k], state[3][k]});
             SeriesMoments& m = out[k];

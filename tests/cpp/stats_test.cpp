@@ -279,8 +279,7 @@ TEST(Stats, ResampleMomentsLanesEqualTheScalarWalks) {
             }
         }
     }
-    std::cout << "[ INFO     ] vector lanes " << (StationaryBootstrap::simd_lanes_available() ? "used" : "not available")
-              << "\n";
+    std::cout << "[ INFO     ] bootstrap lanes: " << StationaryBootstrap::lanes_isa() << "\n";
 }
 
 TEST(Stats, ResampledSeriesIsTheResampledMeanAndCircularRuns) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -127,13 +128,15 @@ public:
     SeriesMoments resample_moments(Xoshiro256ss& rng) const;
     // bootstrap_lanes resamples at once, lane k drawn from lanes[k]: the
     // moments equal, bit for bit, those resample_moments(lanes[k]) gives, and
-    // each generator ends where it would. With short blocks and AVX-512
-    // (unless allow_simd is false or SLEEPARCH_BOOTSTRAP_SIMD=0) the eight
-    // walks run in the lanes of one vector.
+    // each generator ends where it would. With short blocks the eight walks
+    // run in the lanes of one AVX-512 vector (two AVX2 vectors without it),
+    // unless allow_simd is false or SLEEPARCH_BOOTSTRAP_SIMD=0
+    // (SLEEPARCH_BOOTSTRAP_SIMD=avx2: AVX2 even where AVX-512 exists).
     void resample_moments_lanes(std::span<Xoshiro256ss, bootstrap_lanes> lanes,
                                 std::span<SeriesMoments, bootstrap_lanes> out, bool allow_simd = true) const;
-    // Whether resample_moments_lanes uses the vector walk on this machine.
-    static bool simd_lanes_available();
+    // The walk resample_moments_lanes uses on this machine for short
+    // blocks: "avx512", "avx2" or "scalar".
+    static std::string_view lanes_isa();
     // `out` must hold size() values.
     void resample(Xoshiro256ss& rng, std::span<double> out) const;
     std::size_t size() const { return n_; }
