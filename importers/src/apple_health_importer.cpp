@@ -973,7 +973,13 @@ std::size_t Reader::handle(std::size_t s, Kind kind) {
     // The type value must open this <Record>'s own type attribute.
     if (!tag.is_record || tag.status != StartTag::Ok || tag.type_value != s) return s + 1;
     std::size_t end = tag.gt + 1;
-    if (!tag.self_closing) {
+    // HRV and resting heart rate are read from the start tag alone. The
+    // search goes on right behind it, through an SDNN record's beat list
+    // (elements without a type attribute, so no needle), in the one pass that
+    // also counts lines: looking for its </Record> first (memmem, about a
+    // byte a cycle over some 4 KB) cost more than the rest of the record.
+    const bool start_tag_only = kind == Kind::Hrv || kind == Kind::RestingHr;
+    if (!tag.self_closing && !start_tag_only) {
         constexpr std::string_view kClose = "</Record";
         std::size_t from = tag.gt + 1;
         bool found = false;
@@ -1011,7 +1017,7 @@ std::size_t Reader::handle(std::size_t s, Kind kind) {
     const std::size_t back = lt - begin_ > kMaxStartTag ? lt - kMaxStartTag : begin_;
     const void* nl = memrchr(b + back, '\n', lt - back);
     job.column_base = nl ? lt - (static_cast<std::size_t>(static_cast<const char*>(nl) - b) + 1) : 0;
-    if (kind == Kind::Hrv || kind == Kind::RestingHr) {
+    if (start_tag_only) {
         // Only the start tag, closed: an SDNN record's children are its beat
         // list (tens of elements nothing here reads), so expat never sees
         // them and HRV costs the import little more than its search.
