@@ -12,6 +12,7 @@
 // thread, fed the kept elements in order, so parsing overlaps reading.
 // See FORMATS.md, Apple Health.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -434,6 +435,193 @@ void XMLCALL on_start(void* user, const XML_Char* name, const XML_Char** atts) {
 
 void XMLCALL on_end(void* user, const XML_Char*) { --static_cast<Fields*>(user)->depth; }
 
+bool plain_name_start(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':';
+}
+bool plain_name_char(char c) {
+    return plain_name_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
+// Appends code point c as UTF-8 if XML allows it as a character.
+bool append_xml_char(std::uint32_t c, std::string& out) {
+    const bool ok = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+                    (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+    if (!ok) return false;
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        out += static_cast<char>(0xC0 | (c >> 6));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out += static_cast<char>(0xE0 | (c >> 12));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (c >> 18));
+        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return true;
+}
+
+// Length of the well-formed UTF-8 sequence of an XML character at t[i]
+// (a lead byte >= 0x80), or 0.
+std::size_t utf8_xml_char(std::string_view t, std::size_t i) {
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(t[k]); };
+    const unsigned char c = b(i);
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (i + len > t.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        if ((b(i + k) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (b(i + k) & 0x3F);
+    }
+    // Overlong forms, surrogates, beyond U+10FFFF and the two non-characters XML excludes.
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) return 0;
+    return len;
+}
+
+// One attribute value between its quotes, decoded as expat decodes it when
+// nothing needs normalising: the five predefined entities, decimal and hex
+// character references, well-formed UTF-8. False for what this does not take
+// (a literal tab, newline or control character, '<', another entity).
+bool plain_attribute_value(std::string_view v, std::string& out) {
+    out.clear();
+    for (std::size_t i = 0; i < v.size();) {
+        const auto c = static_cast<unsigned char>(v[i]);
+        if (c >= 0x80) {
+            const std::size_t len = utf8_xml_char(v, i);
+            if (len == 0) return false;
+            out.append(v.substr(i, len));
+            i += len;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7F || c == '<') return false;
+        if (c != '&') {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        const std::size_t semi = v.find(';', i);
+        if (semi == std::string_view::npos) return false;
+        const std::string_view ref = v.substr(i + 1, semi - i - 1);
+        i = semi + 1;
+        if (ref == "lt") out += '<';
+        else if (ref == "gt") out += '>';
+        else if (ref == "amp") out += '&';
+        else if (ref == "quot") out += '"';
+        else if (ref == "apos") out += '\'';
+        else if (ref.size() >= 2 && ref[0] == '#') {
+            const bool hex = ref[1] == 'x';
+            const std::string_view digits = ref.substr(hex ? 2 : 1);
+            if (digits.empty() || digits.size() > 8) return false;
+            std::uint32_t cp = 0;
+            const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+            if (ec != std::errc() || ptr != digits.data() + digits.size() || !append_xml_char(cp, out)) return false;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The attributes of the start tag whose name ends at t[i], as an export
+// writes them: ASCII names of letters, digits and ._:-, values that
+// plain_attribute_value takes, none twice. slot(name) says where a value
+// goes (nullptr: checked, then dropped). Returns the position after the tag's
+// '>' and sets self_closing, or npos for anything else.
+template <class Slot>
+std::size_t plain_attributes(std::string_view t, std::size_t i, bool& self_closing, Slot&& slot) {
+    std::array<std::string_view, 24> names;
+    std::size_t count = 0;
+    std::string scratch;
+    const std::size_t n = t.size();
+    for (;;) {
+        const std::size_t ws = i;
+        while (i < n && is_xml_space(t[i])) ++i;
+        if (i >= n) return std::string_view::npos;
+        if (t[i] == '>' || (t[i] == '/' && i + 1 < n && t[i + 1] == '>')) {
+            self_closing = t[i] == '/';
+            return i + (self_closing ? 2 : 1);
+        }
+        // Attributes need whitespace before them.
+        if (i == ws || !plain_name_start(t[i])) return std::string_view::npos;
+        const std::size_t name_at = i;
+        while (i < n && plain_name_char(t[i])) ++i;
+        const std::string_view name = t.substr(name_at, i - name_at);
+        while (i < n && is_xml_space(t[i])) ++i;
+        if (i >= n || t[i] != '=') return std::string_view::npos;
+        ++i;
+        while (i < n && is_xml_space(t[i])) ++i;
+        if (i >= n || (t[i] != '"' && t[i] != '\'')) return std::string_view::npos;
+        const char quote = t[i++];
+        const std::size_t value_at = i;
+        while (i < n && t[i] != quote) ++i;
+        if (i >= n) return std::string_view::npos;
+        const std::string_view raw = t.substr(value_at, i - value_at);
+        ++i;
+        for (std::size_t k = 0; k < count; ++k)
+            if (names[k] == name) return std::string_view::npos;
+        if (count == names.size()) return std::string_view::npos;
+        names[count++] = name;
+        std::string* into = slot(name);
+        if (!plain_attribute_value(raw, into != nullptr ? *into : scratch)) return std::string_view::npos;
+    }
+}
+
+// A kept element as an export writes it: <Record ...> with nothing inside
+// but whitespace and self-closed <MetadataEntry key=... value=.../> children,
+// then </Record>; or <Record .../>. Fills `f` as expat's handlers would and
+// returns true; returns false for anything else, which expat then parses,
+// errors and all. Nearly every kept element is of this form, so parsing them
+// here spares expat's per-document reset and setup, the import's slowest
+// step per record.
+bool plain_element(std::string_view t, Fields& f) {
+    constexpr std::string_view kOpen = "<Record";
+    if (t.substr(0, kOpen.size()) != kOpen) return false;
+    bool self_closing = false;
+    std::size_t i = plain_attributes(t, kOpen.size(), self_closing, [&](std::string_view name) -> std::string* {
+        return name == "type"            ? &f.type
+               : name == "sourceName"    ? &f.source_name
+               : name == "sourceVersion" ? &f.source_version
+               : name == "device"        ? &f.device
+               : name == "unit"          ? &f.unit
+               : name == "creationDate"  ? &f.creation
+               : name == "startDate"     ? &f.start
+               : name == "endDate"       ? &f.end
+               : name == "value"         ? &f.value
+                                         : nullptr;
+    });
+    if (i == std::string_view::npos) return false;
+    if (self_closing) return i == t.size();
+    constexpr std::string_view kEntry = "<MetadataEntry", kClose = "</Record";
+    std::string key, value;
+    const std::size_t n = t.size();
+    for (;;) {
+        while (i < n && is_xml_space(t[i])) ++i;
+        if (t.substr(i, kClose.size()) == kClose) {
+            i += kClose.size();
+            while (i < n && is_xml_space(t[i])) ++i;
+            return i + 1 == n && t[i] == '>';
+        }
+        if (t.substr(i, kEntry.size()) != kEntry) return false;
+        key.clear();
+        value.clear();
+        bool closed = false;
+        i = plain_attributes(t, i + kEntry.size(), closed, [&](std::string_view name) -> std::string* {
+            return name == "key" ? &key : name == "value" ? &value : nullptr;
+        });
+        if (i == std::string_view::npos || !closed) return false;
+        if (key == "HKTimeZone") f.tz = value;
+    }
+}
+
 struct ParserFree {
     void operator()(XML_Parser p) const { XML_ParserFree(p); }
 };
@@ -460,6 +648,9 @@ public:
             reinterpret_cast<std::uintptr_t>(this) ^
             static_cast<std::uintptr_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
         file_ = out_.add_file(name_);
+        // SLEEPARCH_APPLE_PLAIN_TAGS=0: every element through expat (tests compare the two).
+        const char* plain = std::getenv("SLEEPARCH_APPLE_PLAIN_TAGS");
+        plain_tags_ = !(plain && std::string_view(plain) == "0");
     }
 
     void process(const Job& job) {
@@ -468,16 +659,16 @@ public:
                 warn(job.line, job.text);
                 break;
             case Job::Sleep:
-                if (parse_element(job)) emit_sleep(job.line);
+                if (parse_plain_or_expat(job)) emit_sleep(job.line);
                 break;
             case Job::Magnesium:
-                if (parse_element(job)) emit_magnesium(job.line);
+                if (parse_plain_or_expat(job)) emit_magnesium(job.line);
                 break;
             case Job::Hrv:
-                if (parse_element(job)) emit_vital(VitalKind::HrvSdnn, job.line);
+                if (parse_plain_or_expat(job)) emit_vital(VitalKind::HrvSdnn, job.line);
                 break;
             case Job::RestingHr:
-                if (parse_element(job)) emit_vital(VitalKind::RestingHr, job.line);
+                if (parse_plain_or_expat(job)) emit_vital(VitalKind::RestingHr, job.line);
                 break;
         }
     }
@@ -490,6 +681,12 @@ private:
                                         std::move(message)});
     }
     bool parse_element(const Job& job);
+    // plain_element, else expat.
+    bool parse_plain_or_expat(const Job& job) {
+        fields_.clear();
+        if (plain_tags_ && plain_element(job.text, fields_)) return true;
+        return parse_element(job);
+    }
     void emit_sleep(std::uint64_t line);
     void emit_magnesium(std::uint64_t line);
     void emit_vital(VitalKind kind, std::uint64_t line);
@@ -503,6 +700,7 @@ private:
     ClockResolver clock_;
     std::unique_ptr<std::remove_pointer_t<XML_Parser>, ParserFree> parser_;
     unsigned long salt_ = 0;
+    bool plain_tags_ = true;
     Fields fields_;
     std::uint32_t file_ = 0;
     std::map<std::tuple<std::string, std::string, std::string>, int> sources_;

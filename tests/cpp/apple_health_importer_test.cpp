@@ -8,15 +8,18 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "sleeparch/assembly.hpp"
 #include "sleeparch/error.hpp"
 #include "sleeparch/importers/import.hpp"
+#include "sleeparch/random.hpp"
 #include "sleeparch/time.hpp"
 #include "support/test_support.hpp"
 #include "../../importers/src/timezone.hpp"
@@ -174,6 +177,114 @@ TEST(AppleHealthImporter, DecodesEntitiesCharacterReferencesAndUtf8) {
     EXPECT_EQ(b.sources[1].name, "Zo\u00eb\u2019s iPhone & co");
     EXPECT_EQ(b.records[0].tz_name, "America/Los_Angeles");
     EXPECT_EQ(b.records[0].utc_offset_min, -420);
+}
+
+// Everything an import gives, as text, for comparing two imports.
+std::string describe(const ImportBatch& b) {
+    std::ostringstream o;
+    for (const auto& s : b.sources) o << "source " << s.name << "|" << s.device << "|" << s.version << "\n";
+    for (const auto& r : b.records)
+        o << "record " << r.start << " " << r.end << " " << static_cast<int>(r.stage) << " "
+          << static_cast<int>(r.kind) << " " << r.source << " " << r.utc_offset_min << " " << r.created << " "
+          << r.tz_name << " " << r.line << "\n";
+    for (const auto& d : b.doses)
+        o << "dose " << (d.time ? *d.time : -1) << " " << d.mg_elemental << " " << d.source << " " << d.line << "\n";
+    for (const auto& v : b.vitals)
+        o << "vital " << static_cast<int>(v.kind) << " " << v.value << " " << v.start << " " << (v.date.is_special() ? -1 : static_cast<long>(v.date.day_number())) << " "
+          << v.source << " " << v.line << "\n";
+    for (const auto& w : b.warnings) o << "warning " << w.line << " " << w.message << "\n";
+    return o.str();
+}
+
+ImportBatch import_with_plain_tags(const std::string& xml, bool plain) {
+    if (plain) ::unsetenv("SLEEPARCH_APPLE_PLAIN_TAGS");
+    else ::setenv("SLEEPARCH_APPLE_PLAIN_TAGS", "0", 1);
+    ImportBatch b = import_buffer(xml, "export.xml", kOptions);
+    ::unsetenv("SLEEPARCH_APPLE_PLAIN_TAGS");
+    return b;
+}
+
+// The kept elements read without expat (plain_element) give what expat
+// gives, element for element: seeded random records built from the pieces
+// real exports have and from what such a reader gets wrong (entities,
+// character references, UTF-8, quotes, whitespace, duplicates, children,
+// comments, values expat rejects or normalises).
+TEST(AppleHealthImporter, ElementsReadWithoutExpatMatchExpat) {
+    const std::vector<std::string> types = {
+        "HKCategoryTypeIdentifierSleepAnalysis", "HKQuantityTypeIdentifierDietaryMagnesium",
+        "HKQuantityTypeIdentifierHeartRateVariabilitySDNN", "HKQuantityTypeIdentifierRestingHeartRate"};
+    const std::vector<std::string> good_names = {
+        "Anna&#8217;s Apple Watch", "Zo\xC3\xAB&#x2019;s iPhone &amp; co", "Watch", "a&lt;b&gt;c&quot;&apos;",
+        "four\xF0\x9F\x98\x80byte", "&#65;&#x42;", "x>y", "&#x9;tabref"};
+    const std::vector<std::string> names = {
+        "bad&#0;ref", "bad&#xD800;ref", "big&#x110000;", "bad&nbsp;entity", "tab\there", "nl\nhere",
+        "raw<lt", "bad\xC3(utf8", "over\xC0\xAFlong", "surrogate\xED\xA0\x80", "noncharacter\xEF\xBF\xBE",
+        "four\xF0\x9F\x98\x80byte", "&#x9;tabref", "amp&amp", "&#65;&#x42;", "&#xZZ;", "&#;", "x>y"};
+    const std::vector<std::string> values = {"AsleepREM", "AsleepCore", "InBed", "Awake", "AsleepDeep", "Bogus"};
+    Xoshiro256ss g(42);
+    auto pick = [&](const auto& v) -> const auto& { return v[g.bounded(v.size())]; };
+    std::string body;
+    for (int k = 0; k < 2000; ++k) {
+        const std::string& type = pick(types);
+        const bool sleep_kind = type == types[0];
+        const char q = g.bounded(5) == 0 ? '\'' : '"';
+        auto attr = [&](const std::string& name, const std::string& value) {
+            const std::string eq = g.bounded(8) == 0 ? " = " : "=";
+            const std::string ws = g.bounded(10) == 0 ? "\n   " : (g.bounded(10) == 0 ? "" : " ");
+            return ws + name + eq + q + value + q;
+        };
+        const int day = 1 + static_cast<int>(g.bounded(20));
+        const std::string date = "2024-03-" + std::string(day < 10 ? "0" : "") + std::to_string(day);
+        std::string e =
+            " <Record" + attr("type", type) + attr("sourceName", g.bounded(4) == 0 ? pick(names) : pick(good_names));
+        if (g.bounded(3) == 0) e += attr("device", "&lt;&lt;HKDevice: 0x1&gt;, name:Apple Watch&gt;");
+        if (g.bounded(12) == 0) e += attr("sourceName", "dup");
+        if (g.bounded(12) == 0) e += attr("extra.attr-x:y", "1");
+        e += attr("unit", sleep_kind ? "" : type == types[1] ? "mg" : type == types[2] ? "ms" : "count/min");
+        e += attr("creationDate", date + " 07:00:00 -0700");
+        const int minute = static_cast<int>(g.bounded(50));
+        const std::string mm = (minute < 10 ? "0" : "") + std::to_string(minute);
+        e += attr("startDate", date + " 01:" + mm + ":00 -0700") + attr("endDate", date + " 02:" + mm + ":00 -0700");
+        e += attr("value", sleep_kind ? "HKCategoryValueSleepAnalysis" + pick(values)
+                                      : std::to_string(20 + g.bounded(60)) + (g.bounded(10) == 0 ? "x" : ".5"));
+        switch (g.bounded(9)) {
+            case 0:
+            case 1:
+            case 2:
+                e += g.bounded(2) ? "/>\n" : " />\n";
+                break;
+            case 3:
+                e += ">\n  <MetadataEntry key=\"HKTimeZone\" value=\"America/Los_Angeles\"/>\n </Record>\n";
+                break;
+            case 4:
+                e += ">\n  <MetadataEntry key='HKTimeZone' value='Europe/Berlin' />\n  <MetadataEntry "
+                     "key=\"HKTimeZone\" value=\"Asia/Tokyo\"/>\n </Record >\n";
+                break;
+            case 5:
+                e += "><MetadataEntry key=\"HKWasUserEntered\" value=\"1\"/></Record>\n";
+                break;
+            case 6:
+                e += ">\n  <HeartRateVariabilityMetadataList>\n   <InstantaneousBeatsPerMinute bpm=\"60\" "
+                     "time=\"1:00:00.00 AM\"/>\n  </HeartRateVariabilityMetadataList>\n </Record>\n";
+                break;
+            case 7:
+                e += ">\n  <!-- a comment -->\n  <MetadataEntry key=\"HKTimeZone\" value=\"UTC\"/>\n </Record>\n";
+                break;
+            default:
+                e += ">\n  text <MetadataEntry key=\"HKTimeZone\" value=\"UTC\"></MetadataEntry>\n </Record>\n";
+                break;
+        }
+        body += e;
+    }
+    const std::string xml = export_xml(body);
+    const ImportBatch with_expat = import_with_plain_tags(xml, false);
+    const ImportBatch plain = import_with_plain_tags(xml, true);
+    // The mix keeps most elements and skips some with warnings.
+    EXPECT_GT(with_expat.records.size(), 100u);
+    EXPECT_GT(with_expat.doses.size(), 50u);
+    EXPECT_GT(with_expat.vitals.size(), 100u);
+    EXPECT_GT(with_expat.warnings.size(), 20u);
+    EXPECT_EQ(describe(plain), describe(with_expat));
 }
 
 TEST(AppleHealthImporter, OneSourceWinsWhenWatchPhoneAndAppOverlap) {
