@@ -40,7 +40,8 @@
 
 // The search uses the widest vectors the CPU has. SLEEPARCH_APPLE_SCAN=1
 // (SSE2) or 0 (scalar) at build time limits it, so that the fallbacks can be
-// tested on any machine.
+// tested on any machine; at run time, the environment variable
+// SLEEPARCH_APPLE_SCAN=avx2 keeps an AVX-512 machine to AVX2 (tests).
 #if !defined(SLEEPARCH_APPLE_SCAN)
 #define SLEEPARCH_APPLE_SCAN 2
 #endif
@@ -69,14 +70,20 @@ constexpr std::string_view kSleepValuePrefix = "HKCategoryValueSleepAnalysis";
 // layout up to offset 25 (HK + 8-letter kind + Type + Identifier), where
 // "SleepAnalysis", "DietaryMagnesium", "HeartRateVariabilitySDNN" and
 // "RestingHeartRate" begin: the scan tests two bytes of that tail per
-// position (S....A, D......M, H........V, R......H) and verifies candidates
-// in full. H........V rather than H....R: plain HeartRate records, the most
-// numerous in an export, must not be candidates.
+// position, the first and the tenth (S........y, D........g, H........V,
+// R........a), and verifies candidates in full. The tenth byte tells them
+// from their commonest neighbours: plain HeartRate records (the most
+// numerous in an export), StepCount, DietaryManganese, RespiratoryRate.
+// The vector scans look the tenth byte a first byte calls for up in a
+// 16-entry table by the first byte's low nibble (3, 4, 8, 2: all different)
+// and check the first byte against a second table.
 constexpr std::string_view kSleepNeedle = "\"HKCategoryTypeIdentifierSleepAnalysis\"";
 constexpr std::string_view kMagnesiumNeedle = "\"HKQuantityTypeIdentifierDietaryMagnesium\"";
 constexpr std::string_view kHrvNeedle = "\"HKQuantityTypeIdentifierHeartRateVariabilitySDNN\"";
 constexpr std::string_view kRestingHrNeedle = "\"HKQuantityTypeIdentifierRestingHeartRate\"";
 constexpr std::size_t kAnchor = 25;
+// The byte 9 after the anchor, where the tests look second.
+constexpr std::size_t kSecond = 9;
 constexpr std::size_t kLongestNeedle = kHrvNeedle.size();
 static_assert(kSleepNeedle.size() <= kMagnesiumNeedle.size() && kSleepNeedle.size() <= kRestingHrNeedle.size(),
               "the search bounds anchors by the shortest needle, the sleep one");
@@ -204,9 +211,10 @@ inline const char* ahead(const char* p) {
 }
 #if defined(SLEEPARCH_APPLE_SSE2_SCAN)
 Block next_block_sse2(const char* b, std::size_t& q_io, std::size_t q_end, std::uint64_t& lines_io) {
-    const __m128i cs = _mm_set1_epi8('S'), ca = _mm_set1_epi8('A');
-    const __m128i cd = _mm_set1_epi8('D'), cm = _mm_set1_epi8('M');
-    const __m128i ch = _mm_set1_epi8('H'), cv = _mm_set1_epi8('V'), cr = _mm_set1_epi8('R');
+    const __m128i cs = _mm_set1_epi8('S'), cy = _mm_set1_epi8('y');
+    const __m128i cd = _mm_set1_epi8('D'), cg = _mm_set1_epi8('g');
+    const __m128i ch = _mm_set1_epi8('H'), cv = _mm_set1_epi8('V');
+    const __m128i cr = _mm_set1_epi8('R'), ca = _mm_set1_epi8('a');
     const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
     std::size_t q = q_io;
     std::uint64_t lines = 0;
@@ -219,14 +227,12 @@ Block next_block_sse2(const char* b, std::size_t& q_io, std::size_t q_end, std::
         for (std::size_t k = 0; k < blocks; ++k) {
             _mm_prefetch(ahead(b + q), _MM_HINT_T0);
             const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q));
-            const __m128i v5 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 5));
-            const __m128i v7 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 7));
-            const __m128i v9 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + 9));
+            const __m128i v9 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + q + kSecond));
             const __m128i hit = _mm_or_si128(
-                _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v5, ca)),
-                             _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v7, cm))),
+                _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, cs), _mm_cmpeq_epi8(v9, cy)),
+                             _mm_and_si128(_mm_cmpeq_epi8(v0, cd), _mm_cmpeq_epi8(v9, cg))),
                 _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, ch), _mm_cmpeq_epi8(v9, cv)),
-                             _mm_and_si128(_mm_cmpeq_epi8(v0, cr), _mm_cmpeq_epi8(v7, ch))));
+                             _mm_and_si128(_mm_cmpeq_epi8(v0, cr), _mm_cmpeq_epi8(v9, ca))));
             const __m128i eol = _mm_cmpeq_epi8(v0, nl);
             const auto mask = static_cast<std::uint32_t>(_mm_movemask_epi8(hit));
             if (mask != 0) {
@@ -248,12 +254,17 @@ Block next_block_sse2(const char* b, std::size_t& q_io, std::size_t q_end, std::
 #endif
 
 #if defined(SLEEPARCH_APPLE_AVX2)
+// The two tables, by the first byte's low nibble: the first byte a needle
+// starts with there, and its tenth byte (0 elsewhere: no text byte matches
+// 0 at the first position and a 0 tenth byte breaks no record).
+alignas(16) constexpr char kFirstByNibble[16] = {0, 0, 'R', 'S', 'D', 0, 0, 0, 'H', 0, 0, 0, 0, 0, 0, 0};
+alignas(16) constexpr char kTenthByNibble[16] = {0, 0, 'a', 'y', 'g', 0, 0, 0, 'V', 0, 0, 0, 0, 0, 0, 0};
+
 __attribute__((target("avx2,popcnt"))) Block next_block_avx2(const char* b, std::size_t& q_io,
                                                              std::size_t q_end,
                                                              std::uint64_t& lines_io) {
-    const __m256i cs = _mm256_set1_epi8('S'), ca = _mm256_set1_epi8('A');
-    const __m256i cd = _mm256_set1_epi8('D'), cm = _mm256_set1_epi8('M');
-    const __m256i ch = _mm256_set1_epi8('H'), cv = _mm256_set1_epi8('V'), cr = _mm256_set1_epi8('R');
+    const __m256i first = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kFirstByNibble)));
+    const __m256i tenth = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kTenthByNibble)));
     const __m256i nl = _mm256_set1_epi8('\n');
     std::size_t q = q_io;
     std::uint64_t lines = 0;
@@ -261,14 +272,10 @@ __attribute__((target("avx2,popcnt"))) Block next_block_avx2(const char* b, std:
     while (q + 32 <= q_end) {
         _mm_prefetch(ahead(b + q), _MM_HINT_T0);
         const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q));
-        const __m256i v5 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 5));
-        const __m256i v7 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 7));
-        const __m256i v9 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + 9));
-        const __m256i hit = _mm256_or_si256(
-            _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, cs), _mm256_cmpeq_epi8(v5, ca)),
-                            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cd), _mm256_cmpeq_epi8(v7, cm))),
-            _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, ch), _mm256_cmpeq_epi8(v9, cv)),
-                            _mm256_and_si256(_mm256_cmpeq_epi8(v0, cr), _mm256_cmpeq_epi8(v7, ch))));
+        const __m256i v9 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q + kSecond));
+        // pshufb: bytes with the high bit set look up 0, which v0 is not.
+        const __m256i hit = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(first, v0), v0),
+                                             _mm256_cmpeq_epi8(_mm256_shuffle_epi8(tenth, v0), v9));
         const auto eol = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)));
         const auto mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(hit));
         if (mask != 0) {
@@ -285,6 +292,62 @@ __attribute__((target("avx2,popcnt"))) Block next_block_avx2(const char* b, std:
 }
 
 const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+
+// 64 anchors a step while none is a candidate (the same tests, in mask
+// registers); a step with candidates is handed on as the 32-anchor block
+// holding the first of them, the block next_block_avx2 would give there.
+// Stops when fewer than 64 anchors are left; next_block_avx2 goes on from q.
+// GCC 12's AVX-512 headers start _mm512_broadcast_i32x4 from an undefined
+// vector, which it reports as uninitialised once inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+__attribute__((target("avx512f,avx512bw,popcnt"))) Block next_block_avx512(const char* b, std::size_t& q_io,
+                                                                            std::size_t q_end,
+                                                                            std::uint64_t& lines_io) {
+    const __m512i first = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kFirstByNibble)));
+    const __m512i tenth = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kTenthByNibble)));
+    const __m512i nl = _mm512_set1_epi8('\n');
+    std::size_t q = q_io;
+    std::uint64_t lines = 0;
+    Block block;
+    while (q + 64 <= q_end) {
+        _mm_prefetch(ahead(b + q), _MM_HINT_T0);
+        const __m512i v0 = _mm512_loadu_si512(b + q);
+        const __m512i v9 = _mm512_loadu_si512(b + q + kSecond);
+        const __mmask64 hit = _mm512_mask_cmpeq_epi8_mask(_mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(first, v0), v0),
+                                                          _mm512_shuffle_epi8(tenth, v0), v9);
+        const __mmask64 eol = _mm512_cmpeq_epi8_mask(v0, nl);
+        if (hit != 0) {
+            if (static_cast<std::uint32_t>(hit) != 0) {
+                block.candidates = static_cast<std::uint32_t>(hit);
+                block.newlines = static_cast<std::uint32_t>(eol);
+            } else {
+                lines += static_cast<std::uint64_t>(_mm_popcnt_u32(static_cast<std::uint32_t>(eol)));
+                q += 32;
+                block.candidates = static_cast<std::uint32_t>(hit >> 32);
+                block.newlines = static_cast<std::uint32_t>(eol >> 32);
+            }
+            break;
+        }
+        lines += static_cast<std::uint64_t>(_mm_popcnt_u64(eol));
+        q += 64;
+    }
+    q_io = q;
+    lines_io += lines;
+    return block;
+}
+
+#pragma GCC diagnostic pop
+
+bool scan_env_allows_avx512() {
+    const char* v = std::getenv("SLEEPARCH_APPLE_SCAN");
+    return !(v && std::string_view(v) == "avx2");
+}
+const bool kHaveAvx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("popcnt") && scan_env_allows_avx512();
 #endif
 
 // Searches anchors [q, q_end), where q_end is one past the last anchor whose
@@ -296,6 +359,14 @@ const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports(
 std::size_t search(const char* b, std::size_t& q, std::size_t q_end, std::size_t to, Kind& kind,
                    std::uint64_t& lines) {
 #if defined(SLEEPARCH_APPLE_AVX2)
+    if (kHaveAvx512) {
+        for (;;) {
+            const Block block = next_block_avx512(b, q, q_end, lines);
+            if (block.candidates == 0) break;
+            const std::size_t s = verify_block(b, q, block, 32, to, kind, lines);
+            if (s != SIZE_MAX) return s;
+        }
+    }
     if (kHaveAvx2) {
         for (;;) {
             const Block block = next_block_avx2(b, q, q_end, lines);
@@ -504,8 +575,15 @@ bool plain_attribute_value(std::string_view v, std::string& out) {
         }
         if (c < 0x20 || c == 0x7F || c == '<') return false;
         if (c != '&') {
-            out += static_cast<char>(c);
-            ++i;
+            // The run of plain ASCII up to the next byte that needs a look.
+            std::size_t j = i + 1;
+            while (j < v.size()) {
+                const auto d = static_cast<unsigned char>(v[j]);
+                if (d < 0x20 || d >= 0x7F || d == '<' || d == '&') break;
+                ++j;
+            }
+            out.append(v.substr(i, j - i));
+            i = j;
             continue;
         }
         const std::size_t semi = v.find(';', i);
