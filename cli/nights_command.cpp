@@ -34,55 +34,6 @@ struct NightsArgs {
     bool strict = false;
 };
 
-// `nights --participants`: every participant loaded with the same flags,
-// `--jobs` at a time; failures reported on stderr (the rest go on unless
-// --strict).
-std::string cohort_nights(const NightsArgs& args) {
-    api::CohortOptions co;
-    co.load = args.import.load;
-    if (!args.import.stage_map.empty()) co.load.stage_map = api::parse_stage_map(args.import.stage_map);
-    co.jobs = args.jobs;
-    co.strict = args.strict;
-    const auto participants = api::list_participants(args.participants);
-    const bool tty = ::isatty(2) != 0;
-    auto progress = [tty](std::size_t done, std::size_t total, std::size_t failed) {
-        if (!tty || total < 20) return;
-        std::fprintf(stderr, "\rparticipants %zu/%zu, %zu failed", done, total, failed);
-        if (done == total) std::fprintf(stderr, "\r%60s\r", "");
-        std::fflush(stderr);
-    };
-    const api::Cohort cohort = api::load_cohort(participants, co, progress);
-    for (const api::ParticipantError& e : cohort.errors)
-        std::cerr << "error: participant " << e.participant << ": " << e.message << "\n";
-    if (cohort.members.empty())
-        throw ParseError(args.participants, 0, "participants",
-                         "none of the " + std::to_string(participants.size()) + " participant(s) could be read");
-    std::vector<Warning> warnings;
-    for (const api::CohortMember& m : cohort.members)
-        warnings.insert(warnings.end(), m.session.warnings.begin(), m.session.warnings.end());
-    for (const std::string& line : api::warning_lines(warnings, args.import.verbose))
-        std::cerr << "warning: " << line << "\n";
-    if (args.import.verbose)
-        for (const api::CohortMember& m : cohort.members)
-            for (const auto& sk : m.session.report.skipped)
-                std::cerr << "skipped " << sk.name << ": " << sk.reason << " (participant " << m.participant << ")\n";
-
-    std::vector<std::pair<std::string, std::vector<NightRow>>> groups;
-    std::vector<NightRow> all;
-    for (const api::CohortMember& m : cohort.members) {
-        auto rows = select_nights(m.session, args.naps, args.from, args.to);
-        for (NightRow& r : rows) r.participant = m.participant;
-        all.insert(all.end(), rows.begin(), rows.end());
-        groups.emplace_back(m.participant, std::move(rows));
-    }
-    std::string text = args.summary ? render_cohort_summary(groups, args.format) : render_nights(all, args.format);
-    if (args.format == Format::Table)
-        text += std::to_string(cohort.members.size()) + " participant(s)" +
-                (cohort.errors.empty() ? std::string() : ", " + std::to_string(cohort.errors.size()) + " failed (see above)") +
-                "\n";
-    return text;
-}
-
 }  // namespace
 
 std::vector<NightRow> select_nights(const api::Session& session, bool naps, const std::string& from,
@@ -124,32 +75,51 @@ std::string render_nights(const std::vector<NightRow>& rows, Format format, cons
         }
         return render_csv(header, table);
     }
-    // The metric columns and their decimals come from the metric table.
-    std::vector<const MetricInfo*> columns = table_metrics();
-    // HRV and resting HR only when some night carries them (most files have none).
-    std::erase_if(columns, [&](const MetricInfo* info) {
-        return is_vital_metric(info->name) && std::none_of(rows.begin(), rows.end(), [&](const NightRow& r) {
-                   return std::isfinite(r.metrics->*(info->member));
-               });
-    });
-    header = {"date", "source", "onset", "wake"};
-    if (cohort) header.insert(header.begin(), "participant");
-    for (const MetricInfo* info : columns) header.emplace_back(info->header);
-    if (intake) header.insert(header.end(), intake->header.begin(), intake->header.end());
+    std::vector<char> present;
+    std::vector<std::vector<std::string>> cells;
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        const NightRow& r = rows[i];
-        const NightMetrics& m = *r.metrics;
-        auto clock = [](const std::string& iso) { return iso.size() >= 16 ? iso.substr(11, 5) : std::string("-"); };
-        std::string date = format_date(r.night->label_date);
-        if (r.night->is_nap) date += " nap";
-        if (r.night->summary_only) date += " (summary)";
-        std::vector<std::string> row = {date, r.night->source.label(), clock(onset_local(m)), clock(final_wake_local(m))};
-        if (cohort) row.insert(row.begin(), std::string(r.participant));
-        for (const MetricInfo* info : columns) row.push_back(fmt_number(m.*(info->member), info->decimals));
-        if (intake) row.insert(row.end(), intake->cells[i].begin(), intake->cells[i].end());
-        table.push_back(std::move(row));
+        cells.push_back(night_table_row(rows[i], present));
+        if (intake) cells.back().insert(cells.back().end(), intake->cells[i].begin(), intake->cells[i].end());
     }
-    return render_table(header, table) + std::to_string(rows.size()) + " night(s); minutes unless marked\n";
+    return render_night_table(std::move(cells), present, cohort, intake ? &intake->header : nullptr) +
+           std::to_string(rows.size()) + " night(s); minutes unless marked\n";
+}
+
+std::vector<std::string> night_table_row(const NightRow& r, std::vector<char>& present) {
+    static const std::vector<const MetricInfo*> columns = table_metrics();
+    present.resize(columns.size(), 0);
+    const NightMetrics& m = *r.metrics;
+    auto clock = [](const std::string& iso) { return iso.size() >= 16 ? iso.substr(11, 5) : std::string("-"); };
+    std::string date = format_date(r.night->label_date);
+    if (r.night->is_nap) date += " nap";
+    if (r.night->summary_only) date += " (summary)";
+    std::vector<std::string> row = {date, r.night->source.label(), clock(onset_local(m)), clock(final_wake_local(m))};
+    if (!r.participant.empty()) row.insert(row.begin(), std::string(r.participant));
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        const double v = m.*(columns[c]->member);
+        if (std::isfinite(v)) present[c] = 1;
+        row.push_back(fmt_number(v, columns[c]->decimals));
+    }
+    return row;
+}
+
+std::string render_night_table(std::vector<std::vector<std::string>> cells, const std::vector<char>& present,
+                               bool cohort, const std::vector<std::string>* extra_header) {
+    // The metric columns and their decimals come from the metric table; HRV
+    // and resting HR only when some night carries them (most files have none).
+    const std::vector<const MetricInfo*> all = table_metrics();
+    std::vector<std::string> header = {"date", "source", "onset", "wake"};
+    if (cohort) header.insert(header.begin(), "participant");
+    const std::size_t first = header.size();
+    std::vector<std::size_t> dropped;
+    for (std::size_t c = 0; c < all.size(); ++c) {
+        if (is_vital_metric(all[c]->name) && (c >= present.size() || !present[c])) dropped.push_back(first + c);
+        else header.emplace_back(all[c]->header);
+    }
+    if (extra_header) header.insert(header.end(), extra_header->begin(), extra_header->end());
+    for (auto& row : cells)
+        for (auto it = dropped.rbegin(); it != dropped.rend(); ++it) row.erase(row.begin() + static_cast<std::ptrdiff_t>(*it));
+    return render_table(header, cells);
 }
 
 namespace {
@@ -218,6 +188,129 @@ std::string render_cohort_summary(const std::vector<std::pair<std::string, std::
     if (format == Format::Csv) return render_csv(header, table);
     return render_table(header, table) + "(sri: n is the number of day pairs compared)\n";
 }
+
+namespace {
+
+// One participant's share of `nights --participants`, made on the thread that
+// loaded it (the session is released there too); the main thread only joins
+// the pieces in participant order.
+struct CohortPiece {
+    bool loaded = false;
+    std::vector<Warning> warnings;
+    std::vector<std::string> skipped;             // --verbose lines
+    std::string text;                             // CSV records, or JSON array elements
+    std::vector<std::vector<std::string>> cells;  // table rows
+    std::vector<char> present;                    // table: columns with a number
+    std::size_t nights = 0;
+};
+
+// The records of a CSV (its header line dropped) and the elements of a JSON
+// array as dump(2) writes them ("[\n  {...},\n  {...}\n]\n" -> "  {...},\n  {...}").
+std::string csv_records(const std::string& csv) { return csv.substr(csv.find('\n') + 1); }
+std::string json_elements(const std::string& json) {
+    return json.size() > 5 ? json.substr(2, json.size() - 5) : std::string();
+}
+
+void render_piece(const api::CohortMember& m, const NightsArgs& args, CohortPiece& piece) {
+    piece.loaded = true;
+    piece.warnings = m.session.warnings;
+    for (const auto& sk : m.session.report.skipped)
+        piece.skipped.push_back("skipped " + sk.name + ": " + sk.reason + " (participant " + m.participant + ")");
+    std::vector<NightRow> rows = select_nights(m.session, args.naps, args.from, args.to);
+    for (NightRow& r : rows) r.participant = m.participant;
+    piece.nights = rows.size();
+    if (args.summary) {
+        if (args.format == Format::Table) {
+            piece.cells = summary_parts(rows).second;
+            for (auto& row : piece.cells) row.insert(row.begin(), m.participant);
+            return;
+        }
+        const std::string text = render_cohort_summary({{m.participant, rows}}, args.format);
+        piece.text = args.format == Format::Csv ? csv_records(text) : json_elements(text);
+        return;
+    }
+    if (args.format == Format::Table) {
+        for (const NightRow& r : rows) piece.cells.push_back(night_table_row(r, piece.present));
+        return;
+    }
+    const std::string text = render_nights(rows, args.format);
+    piece.text = args.format == Format::Csv ? csv_records(text) : json_elements(text);
+}
+
+// `nights --participants`: every participant loaded with the same flags and
+// rendered, `--jobs` at a time; failures reported on stderr (the rest go on
+// unless --strict). The same text as rendering all the rows at once.
+std::string cohort_nights(const NightsArgs& args) {
+    api::CohortOptions co;
+    co.load = args.import.load;
+    if (!args.import.stage_map.empty()) co.load.stage_map = api::parse_stage_map(args.import.stage_map);
+    co.jobs = args.jobs;
+    co.strict = args.strict;
+    const auto participants = api::list_participants(args.participants);
+    const bool tty = ::isatty(2) != 0;
+    auto progress = [tty](std::size_t done, std::size_t total, std::size_t failed) {
+        if (!tty || total < 20) return;
+        std::fprintf(stderr, "\rparticipants %zu/%zu, %zu failed", done, total, failed);
+        if (done == total) std::fprintf(stderr, "\r%60s\r", "");
+        std::fflush(stderr);
+    };
+    std::vector<CohortPiece> pieces(participants.size());
+    const std::vector<api::ParticipantError> errors = api::for_each_participant(
+        participants, co, [&](std::size_t i, api::CohortMember&& m) { render_piece(m, args, pieces[i]); }, progress);
+    for (const api::ParticipantError& e : errors)
+        std::cerr << "error: participant " << e.participant << ": " << e.message << "\n";
+    std::erase_if(pieces, [](const CohortPiece& p) { return !p.loaded; });
+    if (pieces.empty())
+        throw ParseError(args.participants, 0, "participants",
+                         "none of the " + std::to_string(participants.size()) + " participant(s) could be read");
+    std::vector<Warning> warnings;
+    for (const CohortPiece& p : pieces) warnings.insert(warnings.end(), p.warnings.begin(), p.warnings.end());
+    for (const std::string& line : api::warning_lines(warnings, args.import.verbose))
+        std::cerr << "warning: " << line << "\n";
+    if (args.import.verbose)
+        for (const CohortPiece& p : pieces)
+            for (const std::string& line : p.skipped) std::cerr << line << "\n";
+
+    std::size_t nights = 0, size = 0;
+    for (const CohortPiece& p : pieces) nights += p.nights, size += p.text.size() + 2;
+    std::string text;
+    if (args.format == Format::Table) {
+        std::vector<std::vector<std::string>> cells;
+        std::vector<char> present;
+        for (CohortPiece& p : pieces) {
+            std::move(p.cells.begin(), p.cells.end(), std::back_inserter(cells));
+            present.resize(std::max(present.size(), p.present.size()), 0);
+            for (std::size_t c = 0; c < p.present.size(); ++c) present[c] |= p.present[c];
+        }
+        if (args.summary) {
+            std::vector<std::string> header = kSummaryHeader;
+            header.insert(header.begin(), "participant");
+            text = render_table(header, cells) + "(sri: n is the number of day pairs compared)\n";
+        } else {
+            text = render_night_table(std::move(cells), present, true) + std::to_string(nights) +
+                   " night(s); minutes unless marked\n";
+        }
+        text += std::to_string(pieces.size()) + " participant(s)" +
+                (errors.empty() ? std::string() : ", " + std::to_string(errors.size()) + " failed (see above)") + "\n";
+    } else if (args.format == Format::Csv) {
+        std::vector<std::string> header = args.summary ? kSummaryHeader : api::csv_night_header();
+        header.insert(header.begin(), "participant");
+        text = render_csv(header, {});
+        text.reserve(text.size() + size);
+        for (const CohortPiece& p : pieces) text += p.text;
+    } else {
+        text.reserve(size + 8);
+        for (const CohortPiece& p : pieces) {
+            if (p.text.empty()) continue;
+            text += text.empty() ? "[\n" : ",\n";
+            text += p.text;
+        }
+        text += text.empty() ? "[]\n" : "\n]\n";
+    }
+    return text;
+}
+
+}  // namespace
 
 void set_nights_command(CLI::App& app) {
     auto args = std::make_shared<NightsArgs>();

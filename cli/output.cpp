@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -96,35 +97,62 @@ std::string render_csv(const std::vector<std::string>& header,
     return out.str();
 }
 
+namespace {
+
+// Writes all of `content` to `fd`; the error text, or empty.
+std::string write_all(int fd, const std::string& content) {
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t k = ::write(fd, content.data() + done, content.size() - done);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return std::strerror(errno);
+        }
+        done += static_cast<std::size_t>(k);
+    }
+    return {};
+}
+
+}  // namespace
+
 void write_output(const std::string& path, const std::string& content) {
     if (path.empty() || path == "-") {
         std::cout << content << std::flush;
         return;
     }
     namespace fs = std::filesystem;
-    const fs::path target(path);
+    std::error_code ec;
+    fs::path target(path);
+    const fs::file_status st = fs::status(target, ec);  // through symlinks; not_found sets ec too
+    if (st.type() == fs::file_type::not_found) ec.clear();
+    // A device, FIFO or socket (/dev/null, a pipe) has no file to replace:
+    // written in place (renaming over it would put a regular file there).
+    if (!ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) throw IoError(path, std::string("cannot write: ") + std::strerror(errno));
+        const std::string why = write_all(fd, content);
+        if (::close(fd) != 0 && why.empty()) throw IoError(path, std::string("cannot write: ") + std::strerror(errno));
+        if (!why.empty()) throw IoError(path, "cannot write: " + why);
+        return;
+    }
+    // A symlink to a file: the file it names is replaced, the link kept.
+    if (!ec && fs::is_regular_file(st) && fs::is_symlink(fs::symlink_status(target, ec))) target = fs::canonical(target, ec);
+    if (ec) throw IoError(path, "cannot write: " + ec.message());
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
     const int fd = ::mkstemp(tmpl.data());
     if (fd < 0) throw IoError(path, std::string("cannot write: ") + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t k = ::write(fd, content.data() + done, content.size() - done);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            const std::string why = std::strerror(errno);
-            ::close(fd);
-            ::unlink(tmpl.c_str());
-            throw IoError(path, "cannot write: " + why);
-        }
-        done += static_cast<std::size_t>(k);
+    if (const std::string why = write_all(fd, content); !why.empty()) {
+        ::close(fd);
+        ::unlink(tmpl.c_str());
+        throw IoError(path, "cannot write: " + why);
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         ::unlink(tmpl.c_str());
         throw IoError(path, "cannot write");
     }
     ::chmod(tmpl.c_str(), 0644);
-    if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
+    if (std::rename(tmpl.c_str(), target.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         ::unlink(tmpl.c_str());
         throw IoError(path, "cannot write: " + why);

@@ -33,7 +33,9 @@ using sleeparch::fmt_number;
 using sleeparch::json_number;
 
 // Writes `content` to `path` through a temporary file in the same folder and
-// a rename; "-" or empty writes to stdout. Throws sleeparch::IoError.
+// a rename (through a symlink: the file it names); a device or FIFO (such as
+// /dev/null) is written in place; "-" or empty writes to stdout. Throws
+// sleeparch::IoError.
 void write_output(const std::string& path, const std::string& content);
 
 }  // namespace sleeparch::cli

@@ -297,11 +297,12 @@ void CohortOptions::validate() const {
     probe.validate();
 }
 
-Cohort load_cohort(const std::vector<Participant>& participants, const CohortOptions& options,
-                   const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
+std::vector<ParticipantError> for_each_participant(
+    const std::vector<Participant>& participants, const CohortOptions& options,
+    const std::function<void(std::size_t, CohortMember&&)>& visit,
+    const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
     options.validate();
     const std::size_t n = participants.size();
-    std::vector<std::optional<Session>> sessions(n);
     std::vector<std::exception_ptr> failures(n);
     std::vector<ParticipantError> errors(n);
     std::atomic<std::size_t> next{0}, done{0}, failed{0};
@@ -313,7 +314,7 @@ Cohort load_cohort(const std::vector<Participant>& participants, const CohortOpt
             opt.paths = participants[i].paths;
             opt.progress = nullptr;
             try {
-                sessions[i] = load(opt);
+                visit(i, CohortMember{participants[i].id, load(opt)});
             } catch (const std::exception& e) {
                 failures[i] = std::current_exception();
                 std::string file;
@@ -339,15 +340,23 @@ Cohort load_cohort(const std::vector<Participant>& participants, const CohortOpt
         for (unsigned t = 0; t < jobs; ++t) pool.emplace_back(work);
         for (auto& t : pool) t.join();
     }
-    Cohort out;
+    std::vector<ParticipantError> out;
     for (std::size_t i = 0; i < n; ++i) {
-        if (failures[i]) {
-            if (options.strict) std::rethrow_exception(failures[i]);
-            out.errors.push_back(std::move(errors[i]));
-        } else if (sessions[i]) {
-            out.members.push_back({participants[i].id, std::move(*sessions[i])});
-        }
+        if (!failures[i]) continue;
+        if (options.strict) std::rethrow_exception(failures[i]);
+        out.push_back(std::move(errors[i]));
     }
+    return out;
+}
+
+Cohort load_cohort(const std::vector<Participant>& participants, const CohortOptions& options,
+                   const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
+    std::vector<std::optional<CohortMember>> members(participants.size());
+    Cohort out;
+    out.errors = for_each_participant(
+        participants, options, [&](std::size_t i, CohortMember&& m) { members[i] = std::move(m); }, progress);
+    for (auto& m : members)
+        if (m) out.members.push_back(std::move(*m));
     return out;
 }
 

@@ -138,7 +138,7 @@ def agree(reference=None, device=None, pairs=None, *, seed=None, resamples=None,
             options[name] = int(value)
     data, notes, page = _core.agree(triples, csv, html=html is not None, **options)
     if html is not None:
-        from .report import _write
+        from ._files import write_text
 
-        _write(os.fspath(html), page)
+        write_text(html, page)
     return Agreement(data, notes, page)

@@ -1,8 +1,8 @@
 """The before/after report as one self-contained HTML page, as ``sleeparch report``."""
 import os
-import tempfile
 
 from . import _core
+from ._files import write_text
 from .comparison import _range
 from .intake import _intake_for
 
@@ -60,19 +60,5 @@ def report(
         options["primary"] = primary
     html, _notes = _core.report(nights._loaded, log, **options)
     if path is not None:
-        _write(os.fspath(path), html)
+        write_text(path, html)
     return html
-
-
-def _write(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -13,23 +13,14 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
 
 import numpy as np
 import pandas as pd
 
 from . import _core
+from ._files import write_text
 
 _TEXT_COLUMNS = ("metric", "unit", "verdict", "sentence", "primary", "carryover")
-
-
-def _write(path, text):
-    # Written whole to a temporary name, then renamed (as the CLI does).
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sleeparch-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 class Plan:
@@ -75,7 +66,7 @@ class Plan:
         if self._result["key"] is not None:
             files.append((stem + "-key.json", json.dumps(self._result["key"], indent=2) + "\n"))
         for p, text in files:
-            _write(p, text)
+            write_text(p, text)
         return [p for p, _ in files]
 
     def __repr__(self) -> str:

@@ -3,6 +3,10 @@
 
 #include "sleeparch/api.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -179,6 +183,35 @@ TEST_F(Cli, OutputFileIsWrittenWholeAndNotOnError) {
     EXPECT_FALSE(std::filesystem::exists(out2));
     for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
         EXPECT_EQ(e.path().filename().string().find(".never"), std::string::npos) << "temporary file left behind";
+}
+
+TEST_F(Cli, OutputThroughASymlinkOrIntoAFifoKeepsThem) {
+    namespace fs = std::filesystem;
+    TempDir tmp;
+    const auto good = tmp.write("yasa.txt", kYasa);
+    const std::string csv = run_cli({"nights", good.string(), "--format", "csv"}).out;
+    ASSERT_EQ(csv.rfind("date,", 0), 0u) << csv;
+    // A symlink: the file it names is replaced, the link stays.
+    const auto real = tmp.write("real.csv", "old\n");
+    const auto link = tmp.path() / "link.csv";
+    fs::create_symlink(real, link);
+    auto r = run_cli({"nights", good.string(), "--format", "csv", "-o", link.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+    EXPECT_EQ(sleeparch::testing::read_file(real), csv);
+    // A FIFO (like /dev/null, not a file to replace): written into, and still a FIFO.
+    const auto fifo = tmp.path() / "pipe";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const int fd = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);  // a reader that never blocks the writer
+    ASSERT_GE(fd, 0);
+    r = run_cli({"nights", good.string(), "--format", "csv", "-o", fifo.string()});
+    std::string got(1 << 16, '\0');
+    const ssize_t k = ::read(fd, got.data(), got.size());
+    ::close(fd);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+    got.resize(k > 0 ? static_cast<std::size_t>(k) : 0);
+    EXPECT_EQ(got, csv);
 }
 
 TEST_F(Cli, MissingEmptyAndUnknownFilesExitOne) {

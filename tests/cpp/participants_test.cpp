@@ -1,7 +1,12 @@
 // Cohort membership (importers/participants.hpp) and api::load_cohort: a
 // folder of participants or a participant,path map; failures reported and
-// the rest loaded; the same sessions whatever the number of jobs.
+// the rest loaded; the same sessions whatever the number of jobs; the
+// streaming api::for_each_participant.
 #include <gtest/gtest.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "sleeparch/api.hpp"
 #include "sleeparch/error.hpp"
@@ -105,6 +110,49 @@ TEST(Cohort, FailuresAreReportedAndTheRestLoadedAlike) {
     strict.strict = true;
     strict.jobs = 2;
     EXPECT_THROW(load_cohort(ps, strict), sleeparch::ParseError);
+}
+
+
+TEST(Cohort, ForEachParticipantVisitsEachLoadedParticipantOnceOnTheLoadingThreads) {
+    TempDir tmp;
+    for (int k = 0; k < 12; ++k) tmp.write("p" + std::to_string(k / 10) + std::to_string(k % 10) + ".txt", hypnogram(100 + 10 * k));
+    tmp.write("p03.txt", "banana\n");  // fails to load
+    const auto ps = list_participants(tmp.path().string());
+    ASSERT_EQ(ps.size(), 12u);
+    CohortOptions two;
+    two.jobs = 2;
+    std::mutex mutex;
+    std::multiset<std::size_t> seen;
+    std::set<std::thread::id> threads;
+    std::vector<double> tst(ps.size(), -1);
+    auto errors = sleeparch::api::for_each_participant(ps, two, [&](std::size_t i, sleeparch::api::CohortMember&& m) {
+        EXPECT_EQ(m.participant, ps[i].id);
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.insert(i);
+        threads.insert(std::this_thread::get_id());
+        tst[i] = m.session.metrics.at(0).tst_min;
+    });
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].participant, "p03");
+    EXPECT_EQ(seen.size(), 11u);
+    for (std::size_t i = 0; i < ps.size(); ++i) EXPECT_EQ(seen.count(i), i == 3 ? 0u : 1u) << i;
+    EXPECT_EQ(threads.count(std::this_thread::get_id()), 0u);  // the work ran on the pool
+    for (std::size_t i = 0; i < ps.size(); ++i)
+        if (i != 3) EXPECT_DOUBLE_EQ(tst[i], 50.0 + 5.0 * static_cast<double>(i)) << i;
+
+    // An exception from the visitor is that participant's failure; the rest go on.
+    errors = sleeparch::api::for_each_participant(ps, two, [&](std::size_t i, sleeparch::api::CohortMember&&) {
+        if (i == 7) throw sleeparch::UsageError("cannot render p07");
+    });
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0].participant, "p03");
+    EXPECT_EQ(errors[1].participant, "p07");
+    EXPECT_EQ(errors[1].message, "cannot render p07");
+    EXPECT_EQ(errors[1].file, "");
+    CohortOptions strict = two;
+    strict.strict = true;
+    EXPECT_THROW(sleeparch::api::for_each_participant(ps, strict, [](std::size_t, sleeparch::api::CohortMember&&) {}),
+                 sleeparch::ParseError);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 generated NSRR-style cohort (cohort_data.py) with a participant folder, a plain hypnogram
 and an unreadable file."""
 import io
+import json
 import os
 import pathlib
 import shutil
@@ -101,3 +102,46 @@ def test_mapping_and_strict(sa, run, cohort, tmp_path):
     assert proc.returncode == 2 and 'participant "a" is listed twice' in proc.stderr
     with pytest.raises(sa.UsageError, match="listed twice"):
         sa.load_cohort(csv)
+
+
+def readable(cohort):
+    """The cohort's participants that load, as (name, path), in the CLI's order."""
+    return sorted((p.stem if p.is_file() else p.name, p) for p in cohort.iterdir() if p.name != "p-broken.xml")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("summary", [False, True])
+def test_participants_output_is_each_participant_alone(run, cohort, jobs, summary):
+    """Every format of `nights --participants` is the participants' own outputs joined, with
+    a participant column (CSV, table) or key (JSON) in front, in the participants' order."""
+    extra = ["--summary"] if summary else []
+    people = readable(cohort)
+    # CSV: the participant's own records with its name in front.
+    got = run("nights", "--participants", cohort, "--jobs", jobs, "--format", "csv", *extra, check=False)
+    assert got.returncode == 0 and "participant p-broken" in got.stderr
+    lines = got.stdout.splitlines()
+    want = None
+    for name, path in people:
+        alone = run("nights", path, "--format", "csv", *extra).stdout.splitlines()
+        if want is None:
+            want = ["participant," + alone[0]]
+        want += [f"{name},{line}" for line in alone[1:]]
+    assert lines == want
+    # JSON: the participant's own objects (or summary) with "participant" first.
+    got = json.loads(run("nights", "--participants", cohort, "--jobs", jobs, "--format", "json", *extra,
+                         check=False).stdout)
+    want = []
+    for name, path in people:
+        alone = json.loads(run("nights", path, "--format", "json", *extra).stdout)
+        for obj in alone if isinstance(alone, list) else [alone]:
+            want.append({"participant": name, **obj})
+    assert got == want
+    if not summary:
+        assert all(list(o)[0] == "participant" for o in got)
+    # Table: one row per CSV record, the participant in the first column.
+    table = run("nights", "--participants", cohort, "--jobs", jobs, *extra, check=False).stdout.splitlines()
+    assert table[0].split()[0] == "participant"
+    assert table[-1] == f"{len(people)} participant(s), 1 failed (see above)"
+    body = [line for line in table[2:] if line.split()[0] in dict(people)]
+    assert len(body) == len(lines) - 1
+    assert [line.split()[0] for line in body] == [line.split(",")[0] for line in lines[1:]]

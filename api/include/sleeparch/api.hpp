@@ -242,6 +242,18 @@ struct Cohort {
 Cohort load_cohort(const std::vector<Participant>& participants, const CohortOptions& options,
                    const std::function<void(std::size_t, std::size_t, std::size_t)>& progress = {});
 
+// The streaming form of load_cohort: each participant that loads is handed to
+// `visit` (its index in `participants`, the member) on the thread that read
+// it, and released when `visit` returns, so per-participant work (rendering,
+// reducing) runs `jobs` at a time and the whole cohort is never held. Calls
+// come in any order and from several threads at once. An exception from
+// `visit` counts as that participant's failure. Returns the failures in the
+// participants' order (with options.strict the first one is thrown instead).
+std::vector<ParticipantError> for_each_participant(
+    const std::vector<Participant>& participants, const CohortOptions& options,
+    const std::function<void(std::size_t, CohortMember&&)>& visit,
+    const std::function<void(std::size_t, std::size_t, std::size_t)>& progress = {});
+
 }  // namespace sleeparch::api
 
 // ---- agree --------------------------------------------------------------------
