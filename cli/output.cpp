@@ -130,8 +130,8 @@ void write_output(const std::string& path, const std::string& content) {
     if (!ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) {
         const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0) throw IoError(path, std::string("cannot write: ") + std::strerror(errno));
-        const std::string why = write_all(fd, content);
-        if (::close(fd) != 0 && why.empty()) throw IoError(path, std::string("cannot write: ") + std::strerror(errno));
+        std::string why = write_all(fd, content);
+        if (::close(fd) != 0 && why.empty()) why = std::strerror(errno);
         if (!why.empty()) throw IoError(path, "cannot write: " + why);
         return;
     }

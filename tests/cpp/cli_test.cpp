@@ -214,6 +214,23 @@ TEST_F(Cli, OutputThroughASymlinkOrIntoAFifoKeepsThem) {
     EXPECT_EQ(got, csv);
 }
 
+TEST_F(Cli, OutputIntoAFolderOrAMissingFolderExitsOneNamingThePath) {
+    namespace fs = std::filesystem;
+    TempDir tmp;
+    const auto good = tmp.write("yasa.txt", kYasa);
+    fs::create_directory(tmp.path() / "out");
+    auto r = run_cli({"nights", good.string(), "-o", (tmp.path() / "out").string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "sleeparch: " + (tmp.path() / "out").string() + ": cannot write: Is a directory\n");
+    EXPECT_TRUE(fs::is_directory(tmp.path() / "out"));
+    const auto missing = tmp.path() / "no-such-folder" / "nights.csv";
+    r = run_cli({"nights", good.string(), "-o", missing.string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "sleeparch: " + missing.string() + ": cannot write: No such file or directory\n");
+    for (const auto& e : fs::directory_iterator(tmp.path()))
+        EXPECT_NE(e.path().filename().string()[0], '.') << "temporary file left behind: " << e.path();
+}
+
 TEST_F(Cli, MissingEmptyAndUnknownFilesExitOne) {
     TempDir tmp;
     auto r = run_cli({"nights", (tmp.path() / "nope.txt").string()});
