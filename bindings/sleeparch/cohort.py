@@ -82,13 +82,24 @@ def _on_cluster(client, participants, options, select):
         client.submit(_load_one, pid, paths, options, select, key=f"sleeparch-{i}-{pid}", retries=1, pure=False)
         for i, (pid, paths) in enumerate(participants)
     ]
-    results = []
-    for future in futures:
-        try:
-            results.append(future.result())
-        except Exception as exc:  # the task itself failed: KilledWorker, an unpicklable result, ...
-            results.append((None, {"file": "", "message": f"task failed: {type(exc).__name__}: {exc}", "kind": ""}))
-    return results
+    results = [_outcome(future) for future in futures]
+    # A worker that dies takes the tasks queued on it down too, so KilledWorker may name
+    # a participant that did nothing wrong: each such participant is tried once more, alone
+    # (one at a time, so none can take another down), before it is reported.
+    for i, (pid, paths) in enumerate(participants):
+        if results[i][2] == "KilledWorker":
+            results[i] = _outcome(client.submit(_load_one, pid, paths, options, select,
+                                                key=f"sleeparch-{i}-{pid}-alone", retries=1, pure=False))
+    return [(df, error) for df, error, _failure in results]
+
+
+def _outcome(future):
+    """(rows, error, the task's own failure type or None) of one participant's task."""
+    try:
+        df, error = future.result()
+        return df, error, None
+    except Exception as exc:  # the task itself failed: KilledWorker, an unpicklable result, ...
+        return None, {"file": "", "message": f"task failed: {type(exc).__name__}: {exc}", "kind": ""}, type(exc).__name__
 
 
 def _error_type(kind):

@@ -48,7 +48,7 @@ def main():
         df.to_pickle(out / "cohort.pkl")
         pd_errors = df.attrs["errors"]
         ok = sorted(cohort_dir.glob("nsrr-*.xml"))[0]
-        dying = sa.load_cohort({"ok": ok, "die-always": ok}, client=client)
+        dying = sa.load_cohort({"ok": ok, "die-always": ok, "ok-too": ok}, client=client)
         dying.to_pickle(out / "dying.pkl")
         info = {"script_pid": os.getpid(), "worker_pids": worker_pids,
                 "errors": pd_errors.to_dict("records"), "dying_errors": dying.attrs["errors"].to_dict("records")}
